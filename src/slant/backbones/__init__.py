@@ -1,0 +1,1 @@
+"""Encoder backbones: where checkpoints come from and how offline ones are built."""

@@ -1,0 +1,105 @@
+"""Read the configured sources, assign splits, mix them by weight, and build ``datasets`` splits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from datasets import Dataset, DatasetDict
+
+from slant.config import DataConfig, SourceConfig
+from slant.data.records import SPLITS, DataError, Example
+from slant.data.readers import get_reader
+from slant.labels import LabelSet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """Splits ready for tokenisation plus a fingerprint of exactly what was read."""
+
+    splits: DatasetDict
+    fingerprint: str
+
+
+def hash_split(key: str, validation_fraction: float, test_fraction: float) -> str:
+    """Deterministic split for rows that carry none: the same text always lands in the same split."""
+    bucket = int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+    if bucket < test_fraction:
+        return "test"
+    return "validation" if bucket < test_fraction + validation_fraction else "train"
+
+
+def read_source(name: str, source: SourceConfig, labels: LabelSet, cfg: DataConfig) -> list[Example]:
+    """Read one source, keep the configured languages, tag rows with source name and split."""
+    examples = list(get_reader(source.format)(Path(source.path), labels))
+    if source.languages:
+        examples = [ex for ex in examples if ex.lang in source.languages]
+    if not any(v is not None for ex in examples for v in ex.labels.values()):
+        raise DataError(source.path, None, "labels", f"source {name!r} has no row with any of {list(labels.names)}")
+    return [
+        replace(ex, source=name, split=ex.split or hash_split(ex.text, cfg.validation_fraction, cfg.test_fraction))
+        for ex in examples
+    ]
+
+
+def apply_weight(examples: list[Example], weight: float, seed: int) -> list[Example]:
+    """Up- or down-sample training rows: weight 2.5 = every row twice plus half of them once more."""
+    whole, fraction = int(weight), weight - int(weight)
+    extra = random.Random(seed).sample(examples, round(fraction * len(examples)))
+    return examples * whole + extra
+
+
+def to_dataset(examples: list[Example], labels: LabelSet) -> Dataset:
+    """Columns: ``id, text, lang, source, labels`` (float list in label order, NaN = unknown), ``spans`` (JSON)."""
+    return Dataset.from_dict(
+        {
+            "id": [ex.id for ex in examples],
+            "text": [ex.text for ex in examples],
+            "lang": [ex.lang for ex in examples],
+            "source": [ex.source for ex in examples],
+            "labels": [labels.to_multi_hot(ex.labels) for ex in examples],
+            "spans": [json.dumps([s.__dict__ for s in ex.spans], ensure_ascii=False) for ex in examples],
+        }
+    )
+
+
+def fingerprint_sources(cfg: DataConfig) -> str:
+    """SHA-256 over each source's settings and the bytes of every file under its path."""
+    digest = hashlib.sha256()
+    for name, source in sorted(cfg.sources.items()):
+        digest.update(json.dumps([name, source.format, source.weight, sorted(source.languages)]).encode())
+        root = Path(source.path)
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for file in files:
+            digest.update(str(file.relative_to(root) if file != root else file.name).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def load_splits(cfg: DataConfig, labels: LabelSet, seed: int = 42) -> LoadedData:
+    """Read every source in ``cfg`` and return train/validation/test datasets.
+
+    Validation and test rows are never re-weighted, so metrics stay comparable across mixes.
+    """
+    if not cfg.sources:
+        raise ValueError("data.sources is empty: configure at least one corpus")
+    by_split: dict[str, list[Example]] = {split: [] for split in SPLITS}
+    for name, source in sorted(cfg.sources.items()):
+        rows = read_source(name, source, labels, cfg)
+        counts = Counter(ex.split for ex in rows)
+        log.info("source %s (%s, %s): %s", name, source.format, source.path, dict(counts))
+        for split in SPLITS:
+            part = [ex for ex in rows if ex.split == split]
+            by_split[split] += apply_weight(part, source.weight, seed) if split == "train" else part
+    train = by_split["train"]
+    if cfg.max_train_samples is not None and len(train) > cfg.max_train_samples:
+        by_split["train"] = random.Random(seed).sample(train, cfg.max_train_samples)
+    splits = DatasetDict({s: to_dataset(rows, labels) for s, rows in by_split.items() if rows})
+    return LoadedData(splits=splits, fingerprint=fingerprint_sources(cfg))

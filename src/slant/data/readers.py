@@ -1,0 +1,132 @@
+"""Readers that turn corpus files into :class:`Example` rows, one registered name per format.
+
+A reader takes a path and the label names and yields examples; it never drops a row silently:
+anything malformed raises :class:`DataError` with the file, line and field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from slant.data.records import SPLITS, DataError, Example, Span
+from slant.labels import LabelSet
+
+Reader = Callable[[Path, LabelSet], Iterator[Example]]
+READERS: dict[str, Reader] = {}
+
+# A "sentence" longer than this is almost certainly a whole article or a broken row.
+MAX_SENTENCE_CHARS = 5_000
+
+
+def register_reader(name: str) -> Callable[[Reader], Reader]:
+    """Decorator that makes a reader selectable as ``data.sources.<x>.format=<name>``."""
+
+    def wrap(fn: Reader) -> Reader:
+        READERS[name] = fn
+        return fn
+
+    return wrap
+
+
+def get_reader(name: str) -> Reader:
+    """Return the reader registered under ``name`` or raise with the known names."""
+    if name not in READERS:
+        raise ValueError(f"unknown data format {name!r}; known formats: {sorted(READERS)}")
+    return READERS[name]
+
+
+def files_under(path: Path, suffix: str) -> list[Path]:
+    """``path`` itself if it is a file, else its ``*suffix`` files in sorted order."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = sorted(p for p in path.glob(f"*{suffix}") if p.is_file())
+        if found:
+            return found
+        raise DataError(path, None, "path", f"directory has no *{suffix} files")
+    raise DataError(path, None, "path", "no such file or directory")
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` of a UTF-8 text file, naming the line of a bad byte."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                raise DataError(path, number, "<bytes>", f"not valid UTF-8 ({err.reason})") from None
+
+
+def check_text(value: object, path: Path, line: int, field: str = "text") -> str:
+    """Return ``value`` if it is a usable sentence, else raise a located error."""
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(path, line, field, "must be a non-empty string")
+    if len(value) > MAX_SENTENCE_CHARS:
+        raise DataError(path, line, field, f"is {len(value)} characters; a sentence is at most {MAX_SENTENCE_CHARS}")
+    return value
+
+
+def check_label(value: object, path: Path, line: int, field: str) -> int | None:
+    """Accept 0/1/true/false, or null for unknown; reject anything else."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or value in (0, 1):
+        return int(value)
+    raise DataError(path, line, field, f"must be 0, 1 or null, got {value!r}")
+
+
+def check_span(raw: object, text: str, path: Path, line: int, index: int) -> Span:
+    """Validate one ``{"label", "start", "end", ["text"], ["voice"]}`` span against its sentence."""
+    field = f"spans[{index}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
+        raise DataError(path, line, field, "must be an object with a string 'label'")
+    start, end = raw.get("start"), raw.get("end")
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        raise DataError(path, line, field, f"offsets {start}..{end} outside the {len(text)}-character text")
+    if "text" in raw and text[start:end] != raw["text"]:
+        raise DataError(path, line, field, f"text[{start}:{end}] is {text[start:end]!r}, span says {raw['text']!r}")
+    voice = raw.get("voice")
+    if voice not in (None, "quoted", "authorial"):
+        raise DataError(path, line, f"{field}.voice", f"must be 'quoted' or 'authorial', got {voice!r}")
+    return Span(raw["label"], start, end, voice)
+
+
+def parse_slant_row(row: object, labels: LabelSet, path: Path, line: int) -> Example:
+    """Validate one decoded JSON row of the slant schema (see ``data/README.md``)."""
+    if not isinstance(row, dict):
+        raise DataError(path, line, "<row>", "must be a JSON object")
+    text = check_text(row.get("text"), path, line)
+    split = row.get("split")
+    if split is not None and split not in SPLITS:
+        raise DataError(path, line, "split", f"must be one of {SPLITS}, got {split!r}")
+    spans = row.get("spans") or []
+    if not isinstance(spans, list):
+        raise DataError(path, line, "spans", "must be a list")
+    return Example(
+        text=text,
+        labels={name: check_label(row.get(name), path, line, name) for name in labels.names},
+        lang=str(row.get("lang") or "und"),
+        id=str(row.get("id") or f"{path.name}:{line}"),
+        split=split,
+        spans=tuple(check_span(s, text, path, line, i) for i, s in enumerate(spans)),
+    )
+
+
+@register_reader("slant")
+def read_slant_jsonl(path: Path, labels: LabelSet) -> Iterator[Example]:
+    """Read slant-schema JSONL: a file, or every ``*.jsonl`` in a directory.
+
+    Each line holds ``text``, optional ``lang``, ``id``, ``split``, ``spans`` and one key per label
+    with 0, 1 or null (a missing key also means unknown).
+    """
+    for file in files_under(path, ".jsonl"):
+        for line, raw in read_lines(file):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except json.JSONDecodeError as err:
+                raise DataError(file, line, "<json>", f"malformed JSON ({err.msg} at column {err.colno})") from None
+            yield parse_slant_row(row, labels, file, line)

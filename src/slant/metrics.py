@@ -1,0 +1,72 @@
+"""Multi-label metrics that ignore unknown labels (NaN targets), and per-label threshold tuning.
+
+All arrays are ``(n_sentences, n_labels)`` in :class:`LabelSet` order. ``y_true`` holds 0, 1 or
+NaN (label unknown for that row); ``probs`` holds sigmoid probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.metrics import precision_recall_curve, precision_recall_fscore_support
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def binarize(probs: np.ndarray, thresholds: np.ndarray | float) -> np.ndarray:
+    """``1`` where ``probs >= threshold`` (per column when ``thresholds`` is an array)."""
+    return (probs >= np.asarray(thresholds, dtype=probs.dtype)).astype(np.int64)
+
+
+def label_scores(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float, int]:
+    """Precision, recall, F1 and known-row count of one label column, NaN rows masked out."""
+    known = ~np.isnan(y_true)
+    if not known.any():
+        return float("nan"), float("nan"), float("nan"), 0
+    p, r, f, _ = precision_recall_fscore_support(
+        y_true[known].astype(np.int64), y_pred[known], average="binary", zero_division=0
+    )
+    return float(p), float(r), float(f), int(known.sum())
+
+
+def multilabel_metrics(
+    y_true: np.ndarray, probs: np.ndarray, names: Sequence[str], thresholds: np.ndarray | float = DEFAULT_THRESHOLD
+) -> dict[str, float]:
+    """Per-label precision/recall/F1/support plus micro and macro F1, masking unknown labels.
+
+    Macro-F1 averages labels that have at least one known row; micro-F1 pools all known cells.
+
+    >>> y = np.array([[1, np.nan], [0, 1]]); p = np.array([[0.9, 0.2], [0.1, 0.3]])
+    >>> multilabel_metrics(y, p, ["a", "b"])["f1/a"]
+    1.0
+    """
+    y_pred = binarize(probs, thresholds)
+    out: dict[str, float] = {}
+    f1s = []
+    for j, name in enumerate(names):
+        p, r, f, n = label_scores(y_true[:, j], y_pred[:, j])
+        out |= {f"precision/{name}": p, f"recall/{name}": r, f"f1/{name}": f, f"support/{name}": n}
+        if n:
+            f1s.append(f)
+    # Micro-F1 is the binary F1 of all known cells pooled, so flatten and reuse the masked scorer.
+    out["f1_micro"] = label_scores(y_true.ravel(), y_pred.ravel())[2]
+    out["f1_macro"] = float(np.mean(f1s)) if f1s else float("nan")
+    return out
+
+
+def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, fallback: float = DEFAULT_THRESHOLD) -> np.ndarray:
+    """Per label, the probability cut that maximises F1 on these rows (``fallback`` if no positives).
+
+    Returns:
+        ``(n_labels,)`` thresholds; predict a label when ``prob >= threshold``.
+    """
+    thresholds = np.full(y_true.shape[1], fallback, dtype=np.float64)
+    for j in range(y_true.shape[1]):
+        known = ~np.isnan(y_true[:, j])
+        if not known.any() or y_true[known, j].sum() == 0:
+            continue
+        precision, recall, cuts = precision_recall_curve(y_true[known, j], probs[known, j])
+        f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
+        thresholds[j] = float(cuts[int(np.argmax(f1[:-1]))])
+    return thresholds

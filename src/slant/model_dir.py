@@ -1,0 +1,76 @@
+"""The saved-model directory: Hugging Face files plus the ``slant.json`` sidecar and ``metrics.json``.
+
+Thresholds and other slant settings live only in ``slant.json`` so re-tuning never rewrites HF files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+FORMAT_VERSION = 1
+SETTINGS_FILE = "slant.json"
+METRICS_FILE = "metrics.json"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What a saved model needs at inference besides its weights."""
+
+    labels: tuple[str, ...]
+    thresholds: dict[str, float]
+    max_length: int
+    text_prefix: str = ""
+    base_model: str = ""
+    data_fingerprint: str = ""
+    slant_version: str = ""
+    format_version: int = FORMAT_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = [name for name in self.labels if name not in self.thresholds]
+        if missing:
+            raise ValueError(f"no threshold for labels {missing}")
+
+
+def save_model_dir(
+    out_dir: Path,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    settings: ModelSettings,
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """Write safetensors weights, tokenizer, ``slant.json`` and ``metrics.json`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    write_json(out_dir / SETTINGS_FILE, asdict(settings))
+    if metrics is not None:
+        write_json(out_dir / METRICS_FILE, metrics)
+    return out_dir
+
+
+def read_settings(model_dir: Path, id2label: dict[int, str]) -> ModelSettings:
+    """Load ``slant.json`` and check it agrees with the HF config's label order."""
+    path = model_dir / SETTINGS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: is {model_dir} a slant model directory?")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{path}: format_version {raw.get('format_version')!r}, this slant reads {FORMAT_VERSION}")
+    settings = ModelSettings(**{**raw, "labels": tuple(raw["labels"])})
+    config_order = tuple(id2label[i] for i in range(len(id2label)))
+    if settings.labels != config_order:
+        raise ValueError(f"{path}: labels {settings.labels} differ from config.json id2label {config_order}")
+    return settings
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write pretty UTF-8 JSON atomically (temp file + rename)."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,203 @@
+"""Fine-tune an encoder on partially labelled sentences with the Hugging Face ``Trainer``.
+
+Unknown labels arrive as NaN targets and are masked out of the loss, which is what lets one
+model learn from several corpora that each annotate only some labels.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from datasets import DatasetDict
+from transformers import (
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    EvalPrediction,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
+
+from slant import __version__
+from slant.config import TrainConfig, TrainerConfig
+from slant.data.loading import load_splits
+from slant.labels import LabelSet
+from slant.metrics import multilabel_metrics, tune_thresholds
+from slant.model import build_model
+from slant.model_dir import ModelSettings, save_model_dir
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where the model was saved and its validation/test metrics at the tuned thresholds."""
+
+    model_dir: Path
+    metrics: dict[str, dict[str, float]]
+
+
+def masked_bce_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean binary cross-entropy over the known cells; NaN targets contribute nothing (and no gradient).
+
+    Args:
+        logits: ``(batch, n_labels)``.
+        targets: ``(batch, n_labels)`` of 0., 1. or NaN.
+    """
+    known = ~torch.isnan(targets)
+    safe = torch.where(known, targets, torch.zeros_like(targets)).to(logits.dtype)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, safe, reduction="none")
+    return (loss * known).sum() / known.sum().clamp(min=1)
+
+
+class MaskedLossTrainer(Trainer):
+    """``Trainer`` whose loss is :func:`masked_bce_with_logits`."""
+
+    loss_is_scaled_for_ga = False  # a per-batch mean: let Trainer divide by accumulation steps
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: D102
+        outputs = model(**{k: v for k, v in inputs.items() if k != "labels"})
+        loss = masked_bce_with_logits(outputs.logits, inputs["labels"])
+        return (loss, outputs) if return_outputs else loss
+
+
+def precision_flags(precision: str) -> dict[str, bool]:
+    """Map ``fp32|bf16|fp16|auto`` to TrainingArguments flags; ``auto`` = bf16/fp16 on GPU, fp32 on CPU."""
+    if precision == "auto":
+        if not torch.cuda.is_available():
+            precision = "fp32"
+        else:
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if precision not in ("fp32", "bf16", "fp16"):
+        raise ValueError(f"trainer.precision must be auto, fp32, bf16 or fp16, got {precision!r}")
+    return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
+
+
+def training_arguments(cfg: TrainerConfig, output_dir: Path, seed: int) -> TrainingArguments:
+    """Translate :class:`TrainerConfig` into ``TrainingArguments`` (checkpoints under ``output_dir``)."""
+    evaluating = cfg.eval_strategy != "no"
+    return TrainingArguments(
+        output_dir=str(output_dir),
+        learning_rate=cfg.learning_rate,
+        num_train_epochs=cfg.num_train_epochs,
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.per_device_train_batch_size,
+        per_device_eval_batch_size=cfg.per_device_eval_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
+        weight_decay=cfg.weight_decay,
+        warmup_steps=cfg.warmup_steps,
+        lr_scheduler_type=cfg.lr_scheduler_type,
+        optim=cfg.optim,
+        eval_strategy=cfg.eval_strategy,
+        eval_steps=cfg.eval_steps,
+        # Checkpoints follow the evaluation schedule so the best one can be restored at the end.
+        save_strategy=cfg.eval_strategy if evaluating else "no",
+        save_steps=cfg.eval_steps,
+        save_total_limit=cfg.save_total_limit,
+        load_best_model_at_end=cfg.load_best_model_at_end and evaluating,
+        metric_for_best_model=cfg.metric_for_best_model if evaluating else None,
+        greater_is_better=True,
+        logging_steps=cfg.logging_steps,
+        dataloader_num_workers=cfg.dataloader_num_workers,
+        train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
+        seed=seed,
+        report_to="none",
+        **precision_flags(cfg.precision),
+    )
+
+
+def tokenize_splits(
+    splits: DatasetDict, tokenizer: PreTrainedTokenizerBase, max_length: int, prefix: str = ""
+) -> DatasetDict:
+    """Tokenise ``text`` (with the model's prefix) and keep only model inputs and ``labels``."""
+
+    def encode(batch: dict[str, list]) -> dict[str, Any]:
+        return tokenizer([prefix + t for t in batch["text"]], truncation=True, max_length=max_length)
+
+    keep = {"labels"}
+    return DatasetDict(
+        {
+            name: ds.map(encode, batched=True, remove_columns=[c for c in ds.column_names if c not in keep])
+            for name, ds in splits.items()
+        }
+    )
+
+
+def metrics_fn(labels: LabelSet):
+    """``compute_metrics`` for Trainer: masked metrics at the default 0.5 threshold."""
+
+    def compute(pred: EvalPrediction) -> dict[str, float]:
+        probs = 1.0 / (1.0 + np.exp(-np.asarray(pred.predictions, dtype=np.float64)))
+        return multilabel_metrics(np.asarray(pred.label_ids, dtype=np.float64), probs, labels.names)
+
+    return compute
+
+
+def predict_probs(trainer: Trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Sigmoid probabilities and targets for ``dataset``, gathered across processes."""
+    out = trainer.predict(dataset)
+    probs = 1.0 / (1.0 + np.exp(-np.asarray(out.predictions, dtype=np.float64)))
+    return probs, np.asarray(out.label_ids, dtype=np.float64)
+
+
+def log_label_table(split: str, metrics: dict[str, float], labels: LabelSet) -> None:
+    """Log per-label P/R/F1 so a run's quality is readable in its log."""
+    log.info("%s metrics at tuned thresholds:", split)
+    for name in labels.names:
+        log.info(
+            "  %-14s P=%.3f R=%.3f F1=%.3f (n=%d)", name, metrics[f"precision/{name}"],
+            metrics[f"recall/{name}"], metrics[f"f1/{name}"], metrics[f"support/{name}"],
+        )
+    log.info("  %-14s %.3f (micro %.3f)", "macro-F1", metrics["f1_macro"], metrics["f1_micro"])
+
+
+def train(cfg: TrainConfig) -> TrainResult:
+    """Fine-tune, tune thresholds on validation, and save a model directory under ``cfg.output_dir``.
+
+    Returns:
+        The saved directory (``<output_dir>/model``) and metrics per split.
+    """
+    set_seed(cfg.seed)
+    if cfg.trainer.torch_threads:
+        torch.set_num_threads(cfg.trainer.torch_threads)
+    labels = LabelSet.of(cfg.labels)
+    data = load_splits(cfg.data, labels, cfg.seed)
+    if "train" not in data.splits or "validation" not in data.splits:
+        raise ValueError(f"need train and validation rows, got splits {list(data.splits)}")
+    model, tokenizer = build_model(cfg.model, labels)
+    encoded = tokenize_splits(data.splits, tokenizer, cfg.model.max_length, cfg.model.text_prefix)
+    output_dir = Path(cfg.output_dir)
+    args = training_arguments(cfg.trainer, output_dir / "checkpoints", cfg.seed)
+    callbacks = [EarlyStoppingCallback(cfg.trainer.early_stopping_patience)] if cfg.trainer.early_stopping_patience else []
+    trainer = MaskedLossTrainer(
+        model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
+        processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=metrics_fn(labels), callbacks=callbacks,
+    )
+    trainer.train(resume_from_checkpoint=cfg.trainer.resume_from_checkpoint)
+
+    val_probs, val_true = predict_probs(trainer, encoded["validation"])
+    thresholds = tune_thresholds(val_true, val_probs)
+    metrics = {"validation": multilabel_metrics(val_true, val_probs, labels.names, thresholds)}
+    if "test" in encoded:
+        test_probs, test_true = predict_probs(trainer, encoded["test"])
+        metrics["test"] = multilabel_metrics(test_true, test_probs, labels.names, thresholds)
+    for split, values in metrics.items():
+        log_label_table(split, values, labels)
+
+    settings = ModelSettings(
+        labels=labels.names, thresholds=dict(zip(labels.names, thresholds.round(4).tolist())),
+        max_length=cfg.model.max_length, text_prefix=cfg.model.text_prefix, base_model=cfg.model.name_or_path,
+        data_fingerprint=data.fingerprint, slant_version=__version__,
+    )
+    model_dir = output_dir / "model"
+    if trainer.is_world_process_zero():
+        save_model_dir(model_dir, trainer.model, tokenizer, settings, metrics)
+        log.info("saved model to %s", model_dir)
+    return TrainResult(model_dir=model_dir, metrics=metrics)

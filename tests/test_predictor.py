@@ -1,0 +1,65 @@
+import json
+
+import numpy as np
+import pytest
+
+from slant.predictor import ArticleScore, Predictor
+
+
+@pytest.fixture
+def predictor(trained_model_dir):
+    return Predictor.from_pretrained(trained_model_dir, device="cpu", batch_size=4)
+
+
+def test_predict_proba_shape_order_and_batch_invariance(predictor):
+    texts = ["The minister said the plan would cut costs.", "Prices may rise.", "The bridge reopened after repairs on Monday today."]
+    probs = predictor.predict_proba(texts)
+    assert probs.shape == (3, 3) and ((probs >= 0) & (probs <= 1)).all()
+    one_by_one = np.vstack([predictor.predict_proba([t]) for t in texts])
+    np.testing.assert_allclose(probs, one_by_one, atol=1e-5)
+
+
+def test_thresholds_decide_labels(predictor):
+    text = "The army called the rebels terrorists."
+    scores = predictor.predict_proba([text])[0]
+    predictor.thresholds = scores - 1e-6  # every label just reaches its threshold
+    assert predictor([text])[0].labels == ("attribution", "hedging", "loaded")
+    predictor.thresholds = scores + 1e-3
+    assert predictor([text])[0].labels == ()
+
+
+def test_save_load_round_trip_keeps_scores_and_settings(predictor, tmp_path):
+    texts = ["Police reportedly arrested two men on Friday."]
+    predictor.save_pretrained(tmp_path / "copy")
+    again = Predictor.from_pretrained(tmp_path / "copy", device="cpu")
+    np.testing.assert_allclose(predictor.predict_proba(texts), again.predict_proba(texts), atol=1e-6)
+    assert again.settings == predictor.settings
+
+
+def test_article_offsets_round_trip_and_rates(predictor):
+    text = "The minister said so.  Prices may rise!\n\nThe bridge reopened."
+    article = predictor.score_article(text)
+    assert isinstance(article, ArticleScore) and len(article.sentences) == 3
+    for s in article.sentences:
+        assert text[s.start : s.end] == s.text
+    assert all(0 <= article.rates[n] <= 1 for n in predictor.labels)
+    json.dumps(article.to_dict())
+
+
+def test_empty_article_scores_to_nothing(predictor):
+    article = predictor.score_article("   \n ")
+    assert article.sentences == () and article.counts == {"attribution": 0, "hedging": 0, "loaded": 0}
+
+
+def test_mismatched_sidecar_is_rejected(trained_model_dir, tmp_path):
+    import shutil
+
+    copy = shutil.copytree(trained_model_dir, tmp_path / "m")
+    settings = json.loads((copy / "slant.json").read_text())
+    settings["labels"] = ["loaded", "hedging", "attribution"]
+    (copy / "slant.json").write_text(json.dumps(settings))
+    with pytest.raises(ValueError, match="differ from config.json"):
+        Predictor.from_pretrained(copy)
+    (copy / "slant.json").unlink()
+    with pytest.raises(FileNotFoundError, match="slant.json"):
+        Predictor.from_pretrained(copy)

@@ -1,0 +1,25 @@
+"""Fine-tune a slant model: ``python train.py [overrides]`` (see configs/train.yaml)."""
+
+import logging
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from slant.config import TrainConfig, register_configs
+
+register_configs()
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="train")
+def main(cfg: DictConfig) -> float:
+    """Compose, validate, train; return validation macro-F1 for sweepers."""
+    from slant.training import train  # heavy imports after Hydra has validated the config
+
+    config: TrainConfig = OmegaConf.to_object(cfg)
+    logging.getLogger(__name__).info("config:\n%s", OmegaConf.to_yaml(cfg))
+    result = train(config)
+    return result.metrics["validation"]["f1_macro"]
+
+
+if __name__ == "__main__":
+    main()
