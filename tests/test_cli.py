@@ -22,3 +22,10 @@ def test_undecodable_file_is_reported_with_its_name(trained_model_dir, tmp_path)
         assert "bad.txt" in str(exit_) and "UTF-8" in str(exit_)
     else:
         raise AssertionError("expected SystemExit")
+
+
+def test_text_format_lists_every_sentence(trained_model_dir, tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("The minister said so. Prices may rise.", encoding="utf-8")
+    main(["score", str(tmp_path / "a.txt"), "--model", str(trained_model_dir), "--format", "text"])
+    out = capsys.readouterr().out
+    assert "The minister said so." in out and "Prices may rise." in out and "2 sentences" in out
