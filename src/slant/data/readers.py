@@ -6,8 +6,10 @@ anything malformed raises :class:`DataError` with the file, line and field.
 
 from __future__ import annotations
 
+import csv
+import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from slant.data.records import SPLITS, DataError, Example, Span
@@ -32,17 +34,18 @@ def register_reader(name: str) -> Callable[[Reader], Reader]:
 
 def get_reader(name: str) -> Reader:
     """Return the reader registered under ``name`` or raise with the known names."""
+    importlib.import_module("slant.data.corpora")  # registers the public-corpus converters
     if name not in READERS:
         raise ValueError(f"unknown data format {name!r}; known formats: {sorted(READERS)}")
     return READERS[name]
 
 
 def files_under(path: Path, suffix: str) -> list[Path]:
-    """``path`` itself if it is a file, else its ``*suffix`` files in sorted order."""
+    """``path`` itself if it is a file, else every ``*suffix`` file below it, in sorted order."""
     if path.is_file():
         return [path]
     if path.is_dir():
-        found = sorted(p for p in path.glob(f"*{suffix}") if p.is_file())
+        found = sorted(p for p in path.rglob(f"*{suffix}") if p.is_file())
         if found:
             return found
         raise DataError(path, None, "path", f"directory has no *{suffix} files")
@@ -57,6 +60,33 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as err:
                 raise DataError(path, number, "<bytes>", f"not valid UTF-8 ({err.reason})") from None
+
+
+def read_table(
+    path: Path, delimiter: str, required: Sequence[str], fieldnames: Sequence[str] | None = None,
+    quoting: int = csv.QUOTE_MINIMAL,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line_number, row)`` of a delimited UTF-8 file, checking the ``required`` columns.
+
+    Args:
+        fieldnames: column names for files without a header line.
+        quoting: ``csv.QUOTE_NONE`` for TSV files whose quote characters are plain text.
+    """
+    reader = None
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter=delimiter, fieldnames=fieldnames, quoting=quoting)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(path, 1, missing[0], f"missing column; header is {reader.fieldnames}")
+            for row in reader:
+                if None in row or any(row.get(c) is None for c in required):
+                    raise DataError(path, reader.line_num, "<row>", f"expected {len(reader.fieldnames)} columns")
+                yield reader.line_num, row
+    except UnicodeDecodeError as err:
+        raise DataError(path, reader.line_num if reader else None, "<bytes>", f"not valid UTF-8 ({err.reason})") from None
+    except csv.Error as err:
+        raise DataError(path, reader.line_num if reader else None, "<csv>", str(err)) from None
 
 
 def check_text(value: object, path: Path, line: int, field: str = "text") -> str:
