@@ -44,7 +44,7 @@ def test_valid_corpus_passes_with_counts(tmp_path):
     report = validate_corpus(write_corpus(tmp_path / "c", good_rows()), min_rows=10)
     assert report.errors == []
     assert report.rows["en"] == 80 and report.positives["en", "hedging"] == 20
-    assert "| en | 80 | 20 (25%) | 20 (25%) | 20 (25%) | 64 | 8 | 8 |" in report.table()
+    assert "| en | 80 | 20 (25%) | 20 (25%) | 20 (25%) | 0 / 20 | 64 | 8 | 8 |" in report.table()
 
 
 @pytest.mark.parametrize(

@@ -35,11 +35,13 @@ class CorpusReport:
     rows: dict[str, int] = field(default_factory=Counter)
     positives: dict[tuple[str, str], int] = field(default_factory=Counter)
     splits: dict[tuple[str, str], int] = field(default_factory=Counter)
+    voices: dict[tuple[str, str], int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
     def table(self) -> str:
-        """Markdown table of rows, label positives (and share) and split sizes per language."""
-        head = "| lang | rows | " + " | ".join(DEFAULT_LABELS) + " | train | validation | test |"
+        """Markdown table per language: rows, label positives (share), loaded spans by voice, split sizes."""
+        head = ("| lang | rows | " + " | ".join(DEFAULT_LABELS)
+                + " | loaded spans quoted / authorial | train | validation | test |")
         lines = [head, "|" + "---|" * (head.count("|") - 1)]
         for lang in sorted(self.rows) + ["all"]:
             n = sum(self.rows.values()) if lang == "all" else self.rows[lang]
@@ -47,8 +49,10 @@ class CorpusReport:
                    for name in DEFAULT_LABELS]
             splits = [sum(v for (lg, sp), v in self.splits.items() if sp == s and lang in (lg, "all"))
                       for s in ("train", "validation", "test")]
+            voices = [sum(v for (lg, vc), v in self.voices.items() if vc == voice and lang in (lg, "all"))
+                      for voice in ("quoted", "authorial")]
             cells = " | ".join(f"{p} ({p / n:.0%})" for p in pos)
-            lines.append(f"| {lang} | {n} | {cells} | " + " | ".join(map(str, splits)) + " |")
+            lines.append(f"| {lang} | {n} | {cells} | {voices[0]} / {voices[1]} | " + " | ".join(map(str, splits)) + " |")
         return "\n".join(lines)
 
 
@@ -105,6 +109,9 @@ def validate_corpus(root: Path, min_rows: int = 300, min_positive: float = 0.2) 
         report.splits[ex.lang, ex.split or "none"] += 1
         for name, value in ex.labels.items():
             report.positives[ex.lang, name] += int(value or 0)
+        for span in ex.spans:
+            if span.voice:
+                report.voices[ex.lang, span.voice] += 1
         key = normalise(ex.text)
         if key in seen:
             other = seen[key]
