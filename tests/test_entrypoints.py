@@ -29,7 +29,7 @@ def test_train_then_evaluate(tiny_encoder_dir, corpus_dir, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = json.loads((tmp_path / "eval/metrics.json").read_text())
     assert set(metrics["by_language"]) == {"en", "de"}
-    assert "| overall |" in (tmp_path / "eval/report.md").read_text()
+    assert "| slant |" in (tmp_path / "eval/report.md").read_text()
 
 
 def test_multirun_sweeps_learning_rates(tiny_encoder_dir, corpus_dir, tmp_path):

@@ -61,3 +61,25 @@ def test_tuned_thresholds_beat_or_match_half_and_fall_back_without_positives():
     assert tuned[2] == 0.5
     for j, name in enumerate(NAMES[:2]):
         assert multilabel_metrics(y, probs, NAMES, tuned)[f"f1/{name}"] >= multilabel_metrics(y, probs, NAMES, 0.5)[f"f1/{name}"]
+
+
+def test_pos_neg_macro_matches_sklearn_two_class_macro():
+    y, probs = random_case(5, 0.25)
+    got = multilabel_metrics(y, probs, NAMES, 0.5)
+    pred = binarize(probs, 0.5)
+    for j, name in enumerate(NAMES):
+        known = ~np.isnan(y[:, j])
+        assert got[f"f1_pos_neg/{name}"] == pytest.approx(f1_score(y[known, j], pred[known, j], average="macro"))
+
+
+def test_pr_auc_matches_sklearn_and_is_nan_without_both_classes():
+    from sklearn.metrics import average_precision_score
+
+    from slant.metrics import pr_auc
+
+    y, probs = random_case(6, 0.2)
+    y[:, 2] = np.where(np.isnan(y[:, 2]), np.nan, 1.0)
+    got = pr_auc(y, probs, NAMES)
+    known = ~np.isnan(y[:, 0])
+    assert got["pr_auc/a"] == pytest.approx(average_precision_score(y[known, 0], probs[known, 0]))
+    assert np.isnan(got["pr_auc/c"])

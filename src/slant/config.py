@@ -101,6 +101,11 @@ class EvalConfig:
     batch_size: int = 64
     device: str = "auto"
     output_dir: str = "outputs/evaluate"
+    bootstrap: int = 1000
+    seed: int = 0
+    baselines: bool = True
+    plots: bool = True
+    compare: Optional[str] = None
 
 
 def register_configs() -> None:

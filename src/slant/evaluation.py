@@ -1,19 +1,31 @@
-"""Evaluate exactly what ships: load a saved model through :class:`Predictor` and score a split."""
+"""Evaluate exactly what ships: load a saved model through :class:`Predictor` and score a split.
+
+One run gives per-label, per-language and per-source metrics, a bootstrap interval for macro-F1,
+calibration before/after temperature scaling, baselines trained on the same data, an optional
+paired comparison with a second model, ``metrics.json``, ``report.md`` and PNG plots.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from datasets import Dataset
 
+from slant import plots
+from slant.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
+from slant.bootstrap import macro_f1_interval, paired_bootstrap
+from slant.calibration import expected_calibration_error, logit, sigmoid
 from slant.config import EvalConfig
 from slant.data.loading import load_splits
 from slant.labels import LabelSet
-from slant.metrics import multilabel_metrics
+from slant.metrics import binarize, multilabel_metrics, pr_auc, tune_thresholds
 from slant.model_dir import write_json
 from slant.predictor import Predictor
+from slant.report import markdown_report
 
 log = logging.getLogger(__name__)
 
@@ -29,47 +41,112 @@ def grouped_metrics(
     }
 
 
-def markdown_report(cfg: EvalConfig, metrics: dict[str, Any], names: tuple[str, ...]) -> str:
-    """A short human-readable table of per-label and per-language F1."""
-    lines = [f"# Evaluation of `{cfg.model_dir}` on `{cfg.split}`", "",
-             f"Data fingerprint: `{metrics['data_fingerprint']}`", "",
-             "| group | n | " + " | ".join(f"F1 {n}" for n in names) + " | macro-F1 |",
-             "|---|---|" + "---|" * (len(names) + 1)]
-    rows = {"overall": metrics["overall"], **metrics["by_language"]}
-    for group, m in rows.items():
-        n = max(int(m[f"support/{name}"]) for name in names)
-        cells = " | ".join(f"{m[f'f1/{name}']:.3f}" for name in names)
-        lines.append(f"| {group} | {n} | {cells} | {m['f1_macro']:.3f} |")
-    return "\n".join(lines) + "\n"
+def targets(split: Dataset) -> np.ndarray:
+    """``(n, n_labels)`` float targets with NaN for unknown labels."""
+    return np.asarray(split["labels"], dtype=np.float64).reshape(len(split), -1)
+
+
+def system_summary(y_true: np.ndarray, probs: np.ndarray, names: tuple[str, ...], thresholds, cfg: EvalConfig) -> dict:
+    """Metrics, PR-AUC and a bootstrap interval of macro-F1 for one system's probabilities."""
+    interval = macro_f1_interval(y_true, binarize(probs, thresholds), cfg.bootstrap, cfg.seed)
+    return {**multilabel_metrics(y_true, probs, names, thresholds), **pr_auc(y_true, probs, names),
+            "f1_macro_ci": [interval.low, interval.high]}
+
+
+def run_baselines(splits, split: Dataset, names: tuple[str, ...], cfg: EvalConfig) -> dict[str, tuple]:
+    """Fit the baselines on the train split; return ``{name: (probs on split, thresholds)}``.
+
+    TF-IDF+LR gets thresholds tuned on validation, as the model does; the 0/1 baselines use 0.5.
+    """
+    if "train" not in splits:
+        log.warning("no train split: baselines skipped")
+        return {}
+    train = splits["train"]
+    scorers = {
+        "majority": fit_majority(targets(train)),
+        "lexicon": fit_lexicon(names),
+        "tfidf_lr": fit_tfidf_lr(train["text"], targets(train), cfg.seed),
+    }
+    results = {}
+    for name, scorer in scorers.items():
+        thresholds: np.ndarray | float = 0.5
+        if name == "tfidf_lr" and "validation" in splits:
+            validation = splits["validation"]
+            thresholds = tune_thresholds(targets(validation), scorer(validation["text"], validation["lang"]))
+        results[name] = (scorer(split["text"], split["lang"]), thresholds)
+    return results
 
 
 def evaluate(cfg: EvalConfig) -> dict[str, Any]:
-    """Score ``cfg.split`` of ``cfg.data`` with the model in ``cfg.model_dir``; write metrics.json and report.md.
+    """Score ``cfg.split`` of ``cfg.data`` with the model in ``cfg.model_dir``; write metrics, report, plots.
 
     Returns:
-        ``{"overall": {...}, "by_language": {lang: {...}}, "by_source": {...}, "thresholds": {...}}``.
+        The ``metrics.json`` content: ``overall``, ``by_language``, ``by_source``, ``calibration``,
+        ``baselines`` and (with ``cfg.compare``) ``comparison``.
     """
     predictor = Predictor.from_pretrained(cfg.model_dir, device=cfg.device, batch_size=cfg.batch_size)
-    labels = LabelSet.of(predictor.labels)
-    data = load_splits(cfg.data, labels)
+    names = predictor.labels
+    data = load_splits(cfg.data, LabelSet.of(names), cfg.seed)
     if cfg.split not in data.splits:
         raise ValueError(f"split {cfg.split!r} not found; the data has {list(data.splits)}")
     split = data.splits[cfg.split]
-    probs = predictor.predict_proba(split["text"]).astype(np.float64)
-    y_true = np.asarray(split["labels"], dtype=np.float64)
+    y_true = targets(split)
+    probs = predictor.predict_proba(split["text"], progress=True).astype(np.float64)
     thresholds = predictor.thresholds
-    metrics = {
-        "model_dir": str(cfg.model_dir),
-        "split": cfg.split,
-        "data_fingerprint": data.fingerprint,
-        "thresholds": dict(zip(labels.names, thresholds.tolist())),
-        "overall": multilabel_metrics(y_true, probs, labels.names, thresholds),
-        "by_language": grouped_metrics(y_true, probs, split["lang"], labels.names, thresholds),
-        "by_source": grouped_metrics(y_true, probs, split["source"], labels.names, thresholds),
+    temperatures = np.array([predictor.settings.temperatures.get(n, 1.0) for n in names])
+    uncalibrated = sigmoid(logit(probs) * temperatures)  # undo the temperature: no second forward pass
+
+    metrics: dict[str, Any] = {
+        "model_dir": str(cfg.model_dir), "split": cfg.split, "n_sentences": len(split), "seed": cfg.seed,
+        "data_fingerprint": data.fingerprint, "model": asdict(predictor.settings),
+        "overall": system_summary(y_true, probs, names, thresholds, cfg),
+        "calibration": {"ece_uncalibrated": expected_calibration_error(uncalibrated, y_true),
+                        "ece": expected_calibration_error(probs, y_true),
+                        "temperatures": dict(zip(names, temperatures.tolist()))},
+        "by_language": grouped_metrics(y_true, probs, split["lang"], names, thresholds),
+        "by_source": grouped_metrics(y_true, probs, split["source"], names, thresholds),
     }
+    systems = {"slant": probs}
+    if cfg.baselines:
+        baselines = run_baselines(data.splits, split, names, cfg)
+        metrics["baselines"] = {name: system_summary(y_true, bprobs, names, bthresholds, cfg)
+                                for name, (bprobs, bthresholds) in baselines.items()}
+        if "tfidf_lr" in baselines:
+            systems["tfidf_lr"] = baselines["tfidf_lr"][0]
+    if cfg.compare:
+        metrics["comparison"] = compare_models(cfg, split, y_true, binarize(probs, thresholds), names)
+
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if cfg.plots:
+        metrics["plots"] = write_plots(out, y_true, systems, uncalibrated, metrics, names)
     write_json(out / "metrics.json", metrics)
-    (out / "report.md").write_text(markdown_report(cfg, metrics, labels.names), encoding="utf-8")
-    log.info("macro-F1 %.3f on %d sentences; report in %s", metrics["overall"]["f1_macro"], len(y_true), out)
+    (out / "report.md").write_text(markdown_report(metrics, names), encoding="utf-8")
+    log.info("macro-F1 %.3f %s on %d sentences; report in %s", metrics["overall"]["f1_macro"],
+             metrics["overall"]["f1_macro_ci"], len(split), out)
     return metrics
+
+
+def compare_models(
+    cfg: EvalConfig, split: Dataset, y_true: np.ndarray, pred_a: np.ndarray, names: tuple[str, ...]
+) -> dict[str, Any]:
+    """Paired bootstrap of this model against ``cfg.compare`` (same label order) on the same sentences."""
+    other = Predictor.from_pretrained(cfg.compare, device=cfg.device, batch_size=cfg.batch_size)
+    if other.labels != names:
+        raise ValueError(f"cannot compare: {cfg.compare} predicts {other.labels}, {cfg.model_dir} predicts {names}")
+    pred_b = binarize(other.predict_proba(split["text"], progress=True), other.thresholds)
+    result = paired_bootstrap(y_true, pred_a, pred_b, cfg.bootstrap, cfg.seed)
+    return {"other_model_dir": cfg.compare, "delta_f1_macro": result.delta.value,
+            "delta_ci": [result.delta.low, result.delta.high], "p_value": result.p_value}
+
+
+def write_plots(out: Path, y_true: np.ndarray, systems: dict[str, np.ndarray], uncalibrated: np.ndarray,
+                metrics: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    """PR curves, reliability diagram and per-language F1 bars; returns file names by plot."""
+    files = {
+        "pr_curves": plots.pr_curves(y_true, systems, names, out / "pr_curves.png"),
+        "reliability": plots.reliability(y_true, {"uncalibrated": uncalibrated, "temperature-scaled": systems["slant"]},
+                                         out / "reliability.png"),
+        "f1_by_language": plots.f1_by_group(metrics["by_language"], names, out / "f1_by_language.png"),
+    }
+    return {name: path.name for name, path in files.items()}

@@ -6,10 +6,11 @@ NaN (label unknown for that row); ``probs`` holds sigmoid probabilities.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import precision_recall_curve, precision_recall_fscore_support
+from sklearn.metrics import average_precision_score, precision_recall_curve, precision_recall_fscore_support
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -19,21 +20,27 @@ def binarize(probs: np.ndarray, thresholds: np.ndarray | float) -> np.ndarray:
     return (probs >= np.asarray(thresholds, dtype=probs.dtype)).astype(np.int64)
 
 
-def label_scores(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float, int]:
-    """Precision, recall, F1 and known-row count of one label column, NaN rows masked out."""
+def label_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Scores of one label column with NaN rows masked out.
+
+    Returns ``precision``, ``recall``, ``f1`` of the positive class, ``support`` (known rows) and
+    ``f1_pos_neg``: the mean of positive- and negative-class F1, the "macro-F1" that binary
+    benchmarks such as BABE and CheckThat! report.
+    """
     known = ~np.isnan(y_true)
     if not known.any():
-        return float("nan"), float("nan"), float("nan"), 0
-    p, r, f, _ = precision_recall_fscore_support(
-        y_true[known].astype(np.int64), y_pred[known], average="binary", zero_division=0
-    )
-    return float(p), float(r), float(f), int(known.sum())
+        return {"precision": math.nan, "recall": math.nan, "f1": math.nan, "support": 0, "f1_pos_neg": math.nan}
+    truth = y_true[known].astype(np.int64)
+    p, r, f, _ = precision_recall_fscore_support(truth, y_pred[known], average="binary", zero_division=0)
+    _, _, f_neg, _ = precision_recall_fscore_support(1 - truth, 1 - y_pred[known], average="binary", zero_division=0)
+    return {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(known.sum()),
+            "f1_pos_neg": float((f + f_neg) / 2)}
 
 
 def multilabel_metrics(
     y_true: np.ndarray, probs: np.ndarray, names: Sequence[str], thresholds: np.ndarray | float = DEFAULT_THRESHOLD
 ) -> dict[str, float]:
-    """Per-label precision/recall/F1/support plus micro and macro F1, masking unknown labels.
+    """Per-label precision/recall/F1/support/f1_pos_neg plus micro and macro F1, masking unknown labels.
 
     Macro-F1 averages labels that have at least one known row; micro-F1 pools all known cells.
 
@@ -45,13 +52,27 @@ def multilabel_metrics(
     out: dict[str, float] = {}
     f1s = []
     for j, name in enumerate(names):
-        p, r, f, n = label_scores(y_true[:, j], y_pred[:, j])
-        out |= {f"precision/{name}": p, f"recall/{name}": r, f"f1/{name}": f, f"support/{name}": n}
-        if n:
-            f1s.append(f)
+        scores = label_scores(y_true[:, j], y_pred[:, j])
+        out |= {f"{key}/{name}": value for key, value in scores.items()}
+        if scores["support"]:
+            f1s.append(scores["f1"])
     # Micro-F1 is the binary F1 of all known cells pooled, so flatten and reuse the masked scorer.
-    out["f1_micro"] = label_scores(y_true.ravel(), y_pred.ravel())[2]
+    out["f1_micro"] = label_scores(y_true.ravel(), y_pred.ravel())["f1"]
     out["f1_macro"] = float(np.mean(f1s)) if f1s else float("nan")
+    return out
+
+
+def pr_auc(y_true: np.ndarray, probs: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    """Area under the precision-recall curve (average precision) per label, over known rows.
+
+    NaN for a label without both classes among its known rows.
+    """
+    out = {}
+    for j, name in enumerate(names):
+        known = ~np.isnan(y_true[:, j])
+        truth = y_true[known, j]
+        both = known.any() and 0 < truth.sum() < truth.size
+        out[f"pr_auc/{name}"] = float(average_precision_score(truth, probs[known, j])) if both else math.nan
     return out
 
 

@@ -19,11 +19,16 @@ METRICS_FILE = "metrics.json"
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """What a saved model needs at inference besides its weights."""
+    """What a saved model needs at inference besides its weights.
+
+    ``temperatures`` (per label, default 1) calibrate probabilities as ``sigmoid(logit / T)``;
+    ``thresholds`` apply to those calibrated probabilities.
+    """
 
     labels: tuple[str, ...]
     thresholds: dict[str, float]
     max_length: int
+    temperatures: dict[str, float] = field(default_factory=dict)
     text_prefix: str = ""
     base_model: str = ""
     data_fingerprint: str = ""

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from slant.model_dir import ModelSettings, read_settings, save_model_dir
@@ -66,6 +67,8 @@ class Predictor:
         self.batch_size = batch_size
         self.labels = settings.labels
         self.thresholds = np.array([settings.thresholds[n] for n in self.labels])
+        temperatures = [settings.temperatures.get(n, 1.0) for n in self.labels]
+        self._temperatures = torch.tensor(temperatures, dtype=torch.float32, device=self.device)
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, device: str = "auto", batch_size: int = 32) -> Predictor:
@@ -81,13 +84,18 @@ class Predictor:
         """Write this predictor's model, tokenizer and settings to ``out_dir``."""
         return save_model_dir(Path(out_dir), self.model, self.tokenizer, self.settings)
 
-    def predict_proba(self, sentences: Sequence[str]) -> np.ndarray:
-        """Sigmoid probabilities, shape ``(len(sentences), n_labels)`` in ``self.labels`` order."""
+    def predict_proba(self, sentences: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Calibrated probabilities, shape ``(len(sentences), n_labels)`` in ``self.labels`` order.
+
+        Args:
+            sentences: texts to score.
+            progress: show a progress bar over batches (for long evaluations).
+        """
         texts = [self.settings.text_prefix + s for s in sentences]
         # Sorting by length keeps padding per batch small; results go back in input order.
         order = np.argsort([len(t) for t in texts], kind="stable")
         probs = np.empty((len(texts), len(self.labels)), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
+        for i in tqdm(range(0, len(texts), self.batch_size), disable=not progress, unit="batch"):
             idx = order[i : i + self.batch_size]
             probs[idx] = self._forward(self._preprocess([texts[j] for j in idx]))
         return probs
@@ -113,7 +121,7 @@ class Predictor:
 
     @torch.inference_mode()
     def _forward(self, batch: dict[str, torch.Tensor]) -> np.ndarray:
-        return torch.sigmoid(self.model(**batch).logits.float()).cpu().numpy()
+        return torch.sigmoid(self.model(**batch).logits.float() / self._temperatures).cpu().numpy()
 
     def _postprocess(self, texts: list[str], offsets: list[tuple[int, int]], probs: np.ndarray) -> list[SentencePrediction]:
         return [

@@ -25,6 +25,7 @@ from transformers import (
 )
 
 from slant import __version__
+from slant.calibration import expected_calibration_error, fit_temperatures, sigmoid
 from slant.config import TrainConfig, TrainerConfig
 from slant.data.loading import load_splits
 from slant.labels import LabelSet
@@ -105,6 +106,7 @@ def training_arguments(cfg: TrainerConfig, output_dir: Path, seed: int) -> Train
         greater_is_better=True,
         logging_steps=cfg.logging_steps,
         dataloader_num_workers=cfg.dataloader_num_workers,
+        dataloader_pin_memory=torch.cuda.is_available(),
         train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
         seed=seed,
         report_to="none",
@@ -133,17 +135,16 @@ def metrics_fn(labels: LabelSet):
     """``compute_metrics`` for Trainer: masked metrics at the default 0.5 threshold."""
 
     def compute(pred: EvalPrediction) -> dict[str, float]:
-        probs = 1.0 / (1.0 + np.exp(-np.asarray(pred.predictions, dtype=np.float64)))
+        probs = sigmoid(np.asarray(pred.predictions, dtype=np.float64))
         return multilabel_metrics(np.asarray(pred.label_ids, dtype=np.float64), probs, labels.names)
 
     return compute
 
 
-def predict_probs(trainer: Trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Sigmoid probabilities and targets for ``dataset``, gathered across processes."""
+def predict_logits(trainer: Trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Logits and targets for ``dataset``, gathered across processes."""
     out = trainer.predict(dataset)
-    probs = 1.0 / (1.0 + np.exp(-np.asarray(out.predictions, dtype=np.float64)))
-    return probs, np.asarray(out.label_ids, dtype=np.float64)
+    return np.asarray(out.predictions, dtype=np.float64), np.asarray(out.label_ids, dtype=np.float64)
 
 
 def log_label_table(split: str, metrics: dict[str, float], labels: LabelSet) -> None:
@@ -182,19 +183,25 @@ def train(cfg: TrainConfig) -> TrainResult:
     )
     trainer.train(resume_from_checkpoint=cfg.trainer.resume_from_checkpoint)
 
-    val_probs, val_true = predict_probs(trainer, encoded["validation"])
+    # Calibrate first (temperature per label), then pick thresholds on the calibrated probabilities.
+    val_logits, val_true = predict_logits(trainer, encoded["validation"])
+    temperatures = fit_temperatures(val_logits, val_true)
+    val_probs = sigmoid(val_logits / temperatures)
     thresholds = tune_thresholds(val_true, val_probs)
     metrics = {"validation": multilabel_metrics(val_true, val_probs, labels.names, thresholds)}
+    metrics["validation"] |= {"ece_uncalibrated": expected_calibration_error(sigmoid(val_logits), val_true),
+                              "ece": expected_calibration_error(val_probs, val_true)}
     if "test" in encoded:
-        test_probs, test_true = predict_probs(trainer, encoded["test"])
-        metrics["test"] = multilabel_metrics(test_true, test_probs, labels.names, thresholds)
+        test_logits, test_true = predict_logits(trainer, encoded["test"])
+        metrics["test"] = multilabel_metrics(test_true, sigmoid(test_logits / temperatures), labels.names, thresholds)
     for split, values in metrics.items():
         log_label_table(split, values, labels)
 
     settings = ModelSettings(
-        labels=labels.names, thresholds=dict(zip(labels.names, thresholds.round(4).tolist())),
+        labels=labels.names, thresholds=dict(zip(labels.names, thresholds.tolist())),
+        temperatures=dict(zip(labels.names, temperatures.tolist())),
         max_length=cfg.model.max_length, text_prefix=cfg.model.text_prefix, base_model=cfg.model.name_or_path,
-        data_fingerprint=data.fingerprint, slant_version=__version__,
+        data_fingerprint=data.fingerprint, slant_version=__version__, extra={"seed": cfg.seed},
     )
     model_dir = output_dir / "model"
     if trainer.is_world_process_zero():

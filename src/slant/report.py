@@ -1,0 +1,67 @@
+"""Render evaluation metrics as a Markdown report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def fmt(value: float) -> str:
+    """Three decimals, or a dash for NaN."""
+    return "–" if value != value else f"{value:.3f}"
+
+
+def system_rows(systems: Mapping[str, Mapping[str, Any]], names: Sequence[str]) -> list[str]:
+    """One table row per system: macro-F1 with its interval, then F1 and PR-AUC per label."""
+    head = "| system | macro-F1 [95% CI] | " + " | ".join(f"F1 {n} | PR-AUC {n}" for n in names) + " |"
+    lines = [head, "|---|---|" + "---|---|" * len(names)]
+    for system, m in systems.items():
+        low, high = m["f1_macro_ci"]
+        cells = " | ".join(f"{fmt(m[f'f1/{n}'])} | {fmt(m[f'pr_auc/{n}'])}" for n in names)
+        lines.append(f"| {system} | {fmt(m['f1_macro'])} [{fmt(low)}, {fmt(high)}] | {cells} |")
+    return lines
+
+
+def group_rows(groups: Mapping[str, Mapping[str, float]], names: Sequence[str], title: str) -> list[str]:
+    """Per-group table of known rows and P/R/F1 per label."""
+    lines = [f"| {title} | " + " | ".join(f"P / R / F1 {n} (n)" for n in names) + " | macro-F1 |",
+             "|---|" + "---|" * (len(names) + 1)]
+    for group, m in groups.items():
+        cells = " | ".join(
+            f"{fmt(m[f'precision/{n}'])} / {fmt(m[f'recall/{n}'])} / {fmt(m[f'f1/{n}'])} ({m[f'support/{n}']})"
+            for n in names)
+        lines.append(f"| {group} | {cells} | {fmt(m['f1_macro'])} |")
+    return lines
+
+
+def markdown_report(metrics: Mapping[str, Any], names: Sequence[str]) -> str:
+    """The evaluation report: provenance, systems with intervals, breakdowns, calibration, plots."""
+    model = metrics["model"]
+    thresholds = ", ".join(f"{n} {model['thresholds'][n]:.3f}" for n in names)
+    lines = [
+        f"# slant evaluation: `{metrics['model_dir']}` on `{metrics['split']}`", "",
+        f"- model: base `{model['base_model']}`, slant {model['slant_version']}, trained with seed "
+        f"{model['extra'].get('seed', '?')} on data `{model['data_fingerprint'][:16]}`",
+        f"- evaluated data fingerprint: `{metrics['data_fingerprint']}` ({metrics['n_sentences']} sentences)",
+        f"- thresholds (tuned on validation): {thresholds}",
+        f"- bootstrap and baseline seed: {metrics['seed']}", "",
+        "## Model and baselines", "",
+        *system_rows({"slant": metrics["overall"], **metrics.get("baselines", {})}, names), "",
+        "Baselines are trained on the train split of the same data; TF-IDF+LR thresholds are tuned on "
+        "validation like the model's. Intervals: percentile bootstrap over sentences.", "",
+    ]
+    if "comparison" in metrics:
+        c = metrics["comparison"]
+        lines += ["## Paired comparison", "",
+                  f"macro-F1 of this model minus `{c['other_model_dir']}`: {c['delta_f1_macro']:+.3f} "
+                  f"[{fmt(c['delta_ci'][0])}, {fmt(c['delta_ci'][1])}], paired bootstrap p = {c['p_value']:.3f}", ""]
+    cal = metrics["calibration"]
+    lines += ["## By language", "", *group_rows(metrics["by_language"], names, "language"), "",
+              "## By source", "", *group_rows(metrics["by_source"], names, "source"), "",
+              "## Calibration", "",
+              f"Expected calibration error (15 bins, all known cells): {fmt(cal['ece_uncalibrated'])} before, "
+              f"{fmt(cal['ece'])} after per-label temperature scaling (T = "
+              + ", ".join(f"{n} {t:.2f}" for n, t in cal["temperatures"].items()) + ").", ""]
+    for name, file in metrics.get("plots", {}).items():
+        lines += [f"![{name}]({file})", ""]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Data files shipped with slant (the lexicon baseline's cue lists)."""

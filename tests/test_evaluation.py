@@ -1,0 +1,123 @@
+import json
+
+import numpy as np
+import pytest
+
+from slant.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
+from slant.bootstrap import macro_f1_counts, macro_f1_interval, paired_bootstrap
+from slant.calibration import expected_calibration_error, fit_temperatures, logit, sigmoid
+from slant.config import DataConfig, EvalConfig, SourceConfig
+from slant.evaluation import evaluate
+from slant.metrics import binarize, multilabel_metrics
+
+
+def noisy_case(seed: int, n: int = 300, missing: float = 0.2):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=(n, 3)).astype(float)
+    pred = np.where(rng.random((n, 3)) < 0.8, y, 1 - y)
+    y[rng.random((n, 3)) < missing] = np.nan
+    return y, pred
+
+
+def test_vectorised_macro_f1_equals_reference_metrics():
+    y, pred = noisy_case(0)
+    reference = multilabel_metrics(y, pred, ("a", "b", "c"), 0.5)["f1_macro"]
+    assert macro_f1_counts(y, pred) == pytest.approx(reference)
+
+
+def test_interval_brackets_the_estimate_and_narrows_with_data():
+    y, pred = noisy_case(1, n=200)
+    small = macro_f1_interval(y, pred, resamples=500, seed=0)
+    y_big, pred_big = noisy_case(1, n=3000)
+    big = macro_f1_interval(y_big, pred_big, resamples=500, seed=0)
+    assert small.low <= small.value <= small.high
+    assert big.high - big.low < small.high - small.low
+
+
+def test_paired_bootstrap_detects_a_better_system_and_not_an_identical_one():
+    y, good = noisy_case(2, n=500, missing=0.0)
+    rng = np.random.default_rng(3)
+    worse = np.where(rng.random(good.shape) < 0.3, 1 - good, good)
+    better = paired_bootstrap(y, good, worse, resamples=500)
+    assert better.delta.value > 0 and better.p_value < 0.01 and better.delta.low > 0
+    assert paired_bootstrap(y, good, good, resamples=200).p_value == 1.0
+
+
+def test_temperature_scaling_recovers_a_known_temperature_and_lowers_ece():
+    rng = np.random.default_rng(4)
+    z = rng.normal(0, 3, size=(20000, 1))
+    y = (rng.random((20000, 1)) < sigmoid(z / 2.5)).astype(float)   # true probabilities: logits / 2.5
+    t = fit_temperatures(z, y)
+    assert t[0] == pytest.approx(2.5, rel=0.08)
+    assert expected_calibration_error(sigmoid(z / t), y) < expected_calibration_error(sigmoid(z), y) / 3
+    np.testing.assert_allclose(logit(sigmoid(z[:5])), z[:5], rtol=1e-5)
+
+
+def test_temperature_defaults_to_one_without_both_classes():
+    assert fit_temperatures(np.ones((4, 1)), np.ones((4, 1)))[0] == 1.0
+
+
+def test_lexicon_matches_whole_cues_in_the_sentence_language():
+    score = fit_lexicon(("attribution", "hedging", "loaded", "stance"))
+    out = score(["Police said it was probably arson.", "The crowd was sadly quiet.",
+                 "Die Polizei sagte, es sei vermutlich Brandstiftung.", "Police said so."],
+                ["en", "en", "de", "xx"])
+    np.testing.assert_array_equal(out, [[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0]])
+
+
+def test_majority_and_tfidf_baselines_learn_from_known_rows():
+    texts = ["officials said it", "we said so", "he said yes", "rain fell", "snow fell", "sun shone"] * 5
+    y = np.array([[1, np.nan], [1, 0], [1, 1], [0, np.nan], [0, 1], [0, 0]] * 5, dtype=float)
+    assert fit_majority(np.array([[1.0], [1.0], [0.0], [np.nan]]))(["x", "y"], ["en", "en"]).tolist() == [[1.0], [1.0]]
+    probs = fit_tfidf_lr(texts, y)(["officials said", "snow fell"], ["en", "en"])
+    assert probs.shape == (2, 2) and probs[0, 0] > 0.5 > probs[1, 0]
+
+
+@pytest.fixture
+def eval_cfg(trained_model_dir, corpus_dir, tmp_path):
+    return EvalConfig(model_dir=str(trained_model_dir), split="test", bootstrap=200, output_dir=str(tmp_path / "eval"),
+                      data=DataConfig(sources={"tiny": SourceConfig(path=str(corpus_dir))}))
+
+
+def test_evaluate_writes_metrics_report_and_plots(eval_cfg, tmp_path):
+    metrics = evaluate(eval_cfg)
+    out = tmp_path / "eval"
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["overall"]["f1_macro"] == pytest.approx(metrics["overall"]["f1_macro"])
+    low, high = saved["overall"]["f1_macro_ci"]
+    assert low <= saved["overall"]["f1_macro"] <= high
+    assert set(saved["by_language"]) == {"en", "de"} and set(saved["by_source"]) == {"tiny"}
+    assert set(saved["baselines"]) == {"majority", "lexicon", "tfidf_lr"}
+    assert 0 <= saved["calibration"]["ece"] <= 1 and "pr_auc/hedging" in saved["overall"]
+    report = (out / "report.md").read_text()
+    for needle in ("data fingerprint", saved["data_fingerprint"], "thresholds (tuned on validation)", "seed",
+                   "| tfidf_lr |", "## By language", "expected calibration error".capitalize()):
+        assert needle in report
+    for name in ("pr_curves.png", "reliability.png", "f1_by_language.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_model_metrics_match_a_direct_computation(eval_cfg):
+    from slant.data.loading import load_splits
+    from slant.labels import LabelSet
+    from slant.predictor import Predictor
+
+    eval_cfg.baselines = eval_cfg.plots = False
+    metrics = evaluate(eval_cfg)
+    predictor = Predictor.from_pretrained(eval_cfg.model_dir)
+    test = load_splits(eval_cfg.data, LabelSet.of(predictor.labels)).splits["test"]
+    y = np.asarray(test["labels"], dtype=float)
+    direct = multilabel_metrics(y, predictor.predict_proba(test["text"]), predictor.labels, predictor.thresholds)
+    assert metrics["overall"]["f1_macro"] == pytest.approx(direct["f1_macro"])
+    assert metrics["overall"]["f1/loaded"] == pytest.approx(direct["f1/loaded"])
+
+
+def test_comparing_a_model_with_itself_finds_no_difference(eval_cfg, trained_model_dir):
+    eval_cfg.baselines = eval_cfg.plots = False
+    eval_cfg.compare = str(trained_model_dir)
+    comparison = evaluate(eval_cfg)["comparison"]
+    assert comparison["delta_f1_macro"] == 0 and comparison["p_value"] == 1.0
+
+
+def test_binarize_uses_thresholds_per_label():
+    assert binarize(np.array([[0.4, 0.4]]), np.array([0.3, 0.5])).tolist() == [[1, 0]]
