@@ -63,3 +63,13 @@ def test_mismatched_sidecar_is_rejected(trained_model_dir, tmp_path):
     (copy / "slant.json").unlink()
     with pytest.raises(FileNotFoundError, match="slant.json"):
         Predictor.from_pretrained(copy)
+
+
+def test_flagged_labels_come_with_evidence_that_indexes_the_text(predictor):
+    text = "The army called the rebels terrorists. Police reportedly arrested two men on Friday."
+    predictor.thresholds = np.zeros(3)  # flag everything so every label must explain itself
+    for s in predictor.score_article(text).sentences:
+        assert {e.label for e in s.evidence} == set(s.labels)
+        for e in s.evidence:
+            assert text[e.start : e.end] == e.text and s.start <= e.start < e.end <= s.end
+            assert (e.voice in ("quoted", "authorial")) == (e.label == "loaded")

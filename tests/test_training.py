@@ -44,7 +44,8 @@ def test_precision_flags():
 def test_train_saves_a_reloadable_model_dir(train_cfg):
     result = train(train_cfg)
     files = {p.name for p in result.model_dir.iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "slant.json", "metrics.json"} <= files
+    assert {"config.json", "model.safetensors", "evidence_head.safetensors", "tokenizer.json", "slant.json",
+            "metrics.json"} <= files
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)
     settings = json.loads((result.model_dir / "slant.json").read_text())
     assert settings["labels"] == ["attribution", "hedging", "loaded"]
@@ -63,8 +64,9 @@ def test_frozen_embeddings_do_not_move(train_cfg):
 
     before, _ = build_model(train_cfg.model, LabelSet.of(train_cfg.labels))
     after = AutoModelForSequenceClassification.from_pretrained(train(train_cfg).model_dir)
-    assert torch.equal(before.get_input_embeddings().weight, after.get_input_embeddings().weight)
-    assert not torch.equal(before.classifier.weight, after.classifier.weight)
+    embeddings = before.classifier.get_input_embeddings().weight
+    assert torch.equal(embeddings, after.get_input_embeddings().weight)
+    assert not torch.equal(before.classifier.classifier.weight, after.classifier.weight)
 
 
 def test_resume_from_checkpoint(train_cfg):
@@ -75,3 +77,21 @@ def test_resume_from_checkpoint(train_cfg):
     train_cfg.trainer.resume_from_checkpoint = str(checkpoints[-1])
     resumed = train(train_cfg)
     assert np.isfinite(resumed.metrics["validation"]["f1_macro"])
+
+
+def test_token_targets_collator_pads_with_nan(train_cfg):
+    from slant.labels import LabelSet
+    from slant.model import build_model
+    from slant.training import TokenTargetCollator
+
+    _, tokenizer = build_model(train_cfg.model, LabelSet.of(train_cfg.labels))
+    rows = [{"input_ids": [2, 7, 3], "labels": [1.0, 0.0, 0.0], "token_labels": [[0.0] * 4] * 3},
+            {"input_ids": [2, 3], "labels": [0.0, 0.0, 0.0], "token_labels": [[1.0] * 4] * 2}]
+    batch = TokenTargetCollator(tokenizer)(rows)
+    assert batch["token_labels"].shape == (2, 3, 4) and batch["input_ids"].shape == (2, 3)
+    assert torch.isnan(batch["token_labels"][1, 2]).all() and batch["token_labels"][1, 1, 0] == 1
+
+
+def test_evidence_metrics_reported_during_evaluation(train_cfg):
+    metrics = json.loads((train(train_cfg).model_dir / "metrics.json").read_text())
+    assert "f1/loaded" in metrics["validation"] and metrics["validation"]["ece"] >= 0

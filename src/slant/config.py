@@ -76,6 +76,7 @@ class TrainerConfig:
     dataloader_num_workers: int = 0
     group_by_length: bool = True
     resume_from_checkpoint: Optional[str] = None
+    evidence_weight: float = 1.0
     torch_threads: Optional[int] = None
 
 

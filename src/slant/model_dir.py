@@ -10,11 +10,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from safetensors.torch import load_file, save_file
+from transformers import AutoModelForSequenceClassification, PreTrainedTokenizerBase
+
+from slant.evidence import EvidenceHead
+from slant.model import SlantModel
 
 FORMAT_VERSION = 1
 SETTINGS_FILE = "slant.json"
 METRICS_FILE = "metrics.json"
+EVIDENCE_FILE = "evidence_head.safetensors"
 
 
 @dataclass(frozen=True)
@@ -44,19 +49,33 @@ class ModelSettings:
 
 def save_model_dir(
     out_dir: Path,
-    model: PreTrainedModel,
+    model: SlantModel,
     tokenizer: PreTrainedTokenizerBase,
     settings: ModelSettings,
     metrics: dict[str, Any] | None = None,
 ) -> Path:
-    """Write safetensors weights, tokenizer, ``slant.json`` and ``metrics.json`` into ``out_dir``."""
+    """Write safetensors weights (classifier and evidence head), tokenizer, ``slant.json``, ``metrics.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir, safe_serialization=True)
+    model.classifier.save_pretrained(out_dir, safe_serialization=True)
+    save_file({k: v.contiguous() for k, v in model.evidence.state_dict().items()}, str(out_dir / EVIDENCE_FILE))
     tokenizer.save_pretrained(out_dir)
     write_json(out_dir / SETTINGS_FILE, asdict(settings))
     if metrics is not None:
         write_json(out_dir / METRICS_FILE, metrics)
     return out_dir
+
+
+def load_model(model_dir: Path) -> SlantModel:
+    """Load classifier and evidence head from safetensors only; never runs remote code."""
+    classifier = AutoModelForSequenceClassification.from_pretrained(
+        model_dir, local_files_only=True, use_safetensors=True
+    )
+    path = model_dir / EVIDENCE_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: the directory lacks slant's evidence head")
+    head = EvidenceHead(classifier.config.hidden_size, classifier.config.num_labels)
+    head.load_state_dict(load_file(str(path)))
+    return SlantModel(classifier, head)
 
 
 def read_settings(model_dir: Path, id2label: dict[int, str]) -> ModelSettings:

@@ -6,7 +6,9 @@ model learn from several corpora that each annotate only some labels.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +30,15 @@ from slant import __version__
 from slant.calibration import expected_calibration_error, fit_temperatures, sigmoid
 from slant.config import TrainConfig, TrainerConfig
 from slant.data.loading import load_splits
+from slant.data.records import Span
+from slant.evidence import token_targets
 from slant.labels import LabelSet
 from slant.metrics import multilabel_metrics, tune_thresholds
 from slant.model import build_model
 from slant.model_dir import ModelSettings, save_model_dir
 
 log = logging.getLogger(__name__)
+TARGETS = ("labels", "token_labels")
 
 
 @dataclass(frozen=True)
@@ -58,14 +63,38 @@ def masked_bce_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch
 
 
 class MaskedLossTrainer(Trainer):
-    """``Trainer`` whose loss is :func:`masked_bce_with_logits`."""
+    """``Trainer`` whose loss is masked BCE on sentences plus ``evidence_weight`` x masked BCE on tokens."""
 
     loss_is_scaled_for_ga = False  # a per-batch mean: let Trainer divide by accumulation steps
 
+    def __init__(self, *args, evidence_weight: float = 1.0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.evidence_weight = evidence_weight
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: D102
-        outputs = model(**{k: v for k, v in inputs.items() if k != "labels"})
+        outputs = model(**{k: v for k, v in inputs.items() if k not in TARGETS})
         loss = masked_bce_with_logits(outputs.logits, inputs["labels"])
+        if self.evidence_weight:
+            loss = loss + self.evidence_weight * masked_bce_with_logits(outputs.token_logits, inputs["token_labels"])
         return (loss, outputs) if return_outputs else loss
+
+
+@dataclass
+class TokenTargetCollator:
+    """Pad model inputs with the tokenizer and per-token targets with NaN (masked) to the same length."""
+
+    tokenizer: PreTrainedTokenizerBase
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:  # noqa: D102
+        token_labels = [f["token_labels"] for f in features]
+        batch = DataCollatorWithPadding(self.tokenizer)([{k: v for k, v in f.items() if k != "token_labels"}
+                                                         for f in features])
+        length, width = batch["input_ids"].shape[1], len(token_labels[0][0])
+        pad = [[math.nan] * width]
+        left = self.tokenizer.padding_side == "left"
+        rows = [pad * (length - len(t)) + t if left else t + pad * (length - len(t)) for t in token_labels]
+        batch["token_labels"] = torch.tensor(rows, dtype=torch.float32)
+        return batch
 
 
 def precision_flags(precision: str) -> dict[str, bool]:
@@ -110,19 +139,31 @@ def training_arguments(cfg: TrainerConfig, output_dir: Path, seed: int) -> Train
         train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
         seed=seed,
         report_to="none",
+        remove_unused_columns=False,  # tokenize_splits already keeps exactly the model's columns
+        label_names=list(TARGETS),
         **precision_flags(cfg.precision),
     )
 
 
 def tokenize_splits(
-    splits: DatasetDict, tokenizer: PreTrainedTokenizerBase, max_length: int, prefix: str = ""
+    splits: DatasetDict, tokenizer: PreTrainedTokenizerBase, max_length: int, names: tuple[str, ...], prefix: str = ""
 ) -> DatasetDict:
-    """Tokenise ``text`` (with the model's prefix) and keep only model inputs and ``labels``."""
+    """Tokenise ``text`` (with the model's prefix); add per-token evidence targets from ``spans``.
+
+    Keeps only model inputs, ``labels`` and ``token_labels`` (see :func:`slant.evidence.token_targets`).
+    """
 
     def encode(batch: dict[str, list]) -> dict[str, Any]:
-        return tokenizer([prefix + t for t in batch["text"]], truncation=True, max_length=max_length)
+        enc = tokenizer([prefix + t for t in batch["text"]], truncation=True, max_length=max_length,
+                        return_offsets_mapping=True)
+        offsets = enc.pop("offset_mapping")
+        enc["token_labels"] = [
+            token_targets(off, [Span(**s) for s in json.loads(spans)], labels, names, len(prefix))
+            for off, spans, labels in zip(offsets, batch["spans"], batch["labels"])
+        ]
+        return enc
 
-    keep = {"labels"}
+    keep = {"labels", "token_labels"}
     return DatasetDict(
         {
             name: ds.map(encode, batched=True, remove_columns=[c for c in ds.column_names if c not in keep])
@@ -131,12 +172,25 @@ def tokenize_splits(
     )
 
 
+def evidence_metrics(token_logits: np.ndarray, token_targets: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
+    """Token-level F1 of the evidence head per label (and of "quoted" voice) over known tokens at 0.5.
+
+    Trainer pads token arrays across batches with -100, which is masked like NaN.
+    """
+    targets = np.where(token_targets == -100, np.nan, token_targets).reshape(-1, len(names) + 1)
+    probs = sigmoid(token_logits.reshape(-1, len(names) + 1))
+    scores = multilabel_metrics(targets, probs, (*names, "voice_quoted"))
+    return {f"evidence_{key}": value for key, value in scores.items() if key.startswith("f1/")}
+
+
 def metrics_fn(labels: LabelSet):
-    """``compute_metrics`` for Trainer: masked metrics at the default 0.5 threshold."""
+    """``compute_metrics`` for Trainer: sentence metrics at 0.5, plus evidence token F1."""
 
     def compute(pred: EvalPrediction) -> dict[str, float]:
-        probs = sigmoid(np.asarray(pred.predictions, dtype=np.float64))
-        return multilabel_metrics(np.asarray(pred.label_ids, dtype=np.float64), probs, labels.names)
+        logits, token_logits = (np.asarray(p, dtype=np.float64) for p in pred.predictions)
+        targets, token_targets = (np.asarray(t, dtype=np.float64) for t in pred.label_ids)
+        return {**multilabel_metrics(targets, sigmoid(logits), labels.names),
+                **evidence_metrics(token_logits, token_targets, labels.names)}
 
     return compute
 
@@ -144,7 +198,7 @@ def metrics_fn(labels: LabelSet):
 def predict_logits(trainer: Trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
     """Logits and targets for ``dataset``, gathered across processes."""
     out = trainer.predict(dataset)
-    return np.asarray(out.predictions, dtype=np.float64), np.asarray(out.label_ids, dtype=np.float64)
+    return np.asarray(out.predictions[0], dtype=np.float64), np.asarray(out.label_ids[0], dtype=np.float64)
 
 
 def log_label_table(split: str, metrics: dict[str, float], labels: LabelSet) -> None:
@@ -172,14 +226,14 @@ def train(cfg: TrainConfig) -> TrainResult:
     if "train" not in data.splits or "validation" not in data.splits:
         raise ValueError(f"need train and validation rows, got splits {list(data.splits)}")
     model, tokenizer = build_model(cfg.model, labels)
-    encoded = tokenize_splits(data.splits, tokenizer, cfg.model.max_length, cfg.model.text_prefix)
+    encoded = tokenize_splits(data.splits, tokenizer, cfg.model.max_length, labels.names, cfg.model.text_prefix)
     output_dir = Path(cfg.output_dir)
     args = training_arguments(cfg.trainer, output_dir / "checkpoints", cfg.seed)
     callbacks = [EarlyStoppingCallback(cfg.trainer.early_stopping_patience)] if cfg.trainer.early_stopping_patience else []
     trainer = MaskedLossTrainer(
         model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
-        processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=metrics_fn(labels), callbacks=callbacks,
+        processing_class=tokenizer, data_collator=TokenTargetCollator(tokenizer),
+        compute_metrics=metrics_fn(labels), callbacks=callbacks, evidence_weight=cfg.trainer.evidence_weight,
     )
     trainer.train(resume_from_checkpoint=cfg.trainer.resume_from_checkpoint)
 

@@ -1,0 +1,56 @@
+import math
+
+import numpy as np
+
+from slant.data.records import Span
+from slant.evidence import decode_evidence, token_targets, widen_to_words
+
+NAMES = ("attribution", "hedging", "loaded")
+TEXT = 'He said they were "terrorists".'
+PREFIX = "query: "
+
+
+def shifted(start: int, end: int) -> tuple[int, int]:
+    return start + len(PREFIX), end + len(PREFIX)
+
+
+def offsets() -> list[tuple[int, int]]:
+    """Offsets of: [CLS] query : He said they were " terrorists ". [SEP]"""
+    words = [(0, 0), (0, 5), (5, 6)]
+    for start, end in [(0, 2), (3, 7), (8, 12), (13, 17), (18, 19), (19, 29), (29, 31)]:
+        words.append(shifted(start, end))
+    return words + [(0, 0)]
+
+
+def test_token_targets_mark_spans_and_mask_unknowns():
+    spans = [Span("attribution", 3, 7), Span("loaded", 19, 29, "quoted")]
+    rows = token_targets(offsets(), spans, [1.0, 0.0, 1.0], NAMES, shift=len(PREFIX))
+    said, terrorists = 4, 8
+    assert rows[said][0] == 1 and rows[terrorists][2] == 1 and rows[terrorists][3] == 1
+    assert rows[said][2] == 0 and all(row[1] == 0 for row in rows[3:-1])        # hedging known negative
+    assert all(math.isnan(v) for v in rows[0]) and all(math.isnan(v) for v in rows[1])  # special + prefix
+    assert math.isnan(rows[said][3])                                            # voice only on loaded spans
+    unknown = token_targets(offsets(), [], [float("nan"), 1.0, 0.0], NAMES, shift=len(PREFIX))
+    assert all(math.isnan(row[0]) and math.isnan(row[1]) for row in unknown)    # unknown / positive without spans
+
+
+def test_decode_evidence_returns_word_spans_with_voice_and_article_offsets():
+    probs = np.zeros((len(offsets()), 4))
+    probs[4, 0] = 0.9                   # "said"
+    probs[8, 2], probs[8, 3] = 0.8, 0.7  # "terrorists", quoted
+    probs[9, 2] = 0.2
+    spans = decode_evidence(probs, offsets(), TEXT, NAMES, ["attribution", "loaded"], shift=len(PREFIX), base=100)
+    assert [(s.label, s.text, s.start, s.end, s.voice) for s in spans] == [
+        ("attribution", "said", 103, 107, None), ("loaded", "terrorists", 119, 129, "quoted")]
+
+
+def test_every_flagged_label_gets_its_most_likely_token():
+    probs = np.full((len(offsets()), 4), 0.1)
+    probs[6, 1] = 0.3  # below 0.5 but the best hedging token
+    spans = decode_evidence(probs, offsets(), TEXT, NAMES, ["hedging"], shift=len(PREFIX))
+    assert [s.text for s in spans] == ["were"]
+
+
+def test_widen_to_words_trims_punctuation_and_completes_words():
+    assert widen_to_words("a «terror»ist b", 2, 6) == (3, 9)
+    assert widen_to_words('x "fascists" y', 2, 12) == (3, 11)
