@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from slant.predictor import ArticleScore, Predictor
+from slant.predictor import Predictor
+from slant.results import ArticleScore
 
 
 @pytest.fixture
@@ -73,3 +74,42 @@ def test_flagged_labels_come_with_evidence_that_indexes_the_text(predictor):
         for e in s.evidence:
             assert text[e.start : e.end] == e.text and s.start <= e.start < e.end <= s.end
             assert (e.voice in ("quoted", "authorial")) == (e.label == "loaded")
+
+
+def test_long_sentence_is_read_in_windows_not_truncated(predictor):
+    # max_length is 32 tokens; the hedge sits far beyond the first window.
+    filler = " ".join(["the bridge reopened after repairs on monday"] * 12)
+    text = f"{filler} and police reportedly arrested two men."
+    probs, tokens = predictor._run([text], evidence=True)
+    token_probs, offsets = tokens[0]
+    assert max(end for _, end in offsets) > len("query: ") + len(filler)  # later windows were read
+    assert token_probs.shape[1] == len(predictor.labels) + 1
+    # The sentence's probability is the maximum over its windows, so never below the first window's.
+    first = predictor.tokenizer("query: " + text, truncation=True, max_length=32, return_offsets_mapping=True)
+    first_window = text[: max(end for _, end in first["offset_mapping"]) - len("query: ")]
+    assert (probs[0] >= predictor.predict_proba([first_window])[0] - 1e-5).all()
+
+
+def test_boilerplate_is_kept_but_not_scored_and_profile_counts_content(predictor):
+    text = "The minister said so.\nRead more\nSubscribe to our newsletter"
+    article = predictor.score_article(text, lang="en")
+    kinds = [s.kind for s in article.sentences]
+    assert kinds == ["content", "non_content", "non_content"]
+    assert article.sentences[1].scores == {} and article.sentences[1].labels == ()
+    assert article.n_content == 1 and set(article.top) == set(predictor.labels)
+
+
+def test_language_is_detected_when_not_given(predictor):
+    assert predictor.score_article("Der Minister sagte, der Plan sei gescheitert.").lang == "de"
+
+
+def test_bad_inputs_fail_clearly(predictor):
+    with pytest.raises(TypeError, match="decode bytes first"):
+        predictor.score_article(b"The minister said so.")
+    with pytest.raises(ValueError, match="binary"):
+        predictor.score_article("abc\x00\x01def")
+
+
+def test_score_articles_streams(predictor):
+    results = predictor.score_articles(iter(["One sentence.", "", "Two. Sentences."]), lang="en")
+    assert [len(a.sentences) for a in results] == [1, 0, 2]

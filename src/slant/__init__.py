@@ -9,18 +9,21 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["ArticleScore", "LabelSet", "Predictor", "SentencePrediction", "__version__"]
+__all__ = ["ArticleScore", "EvidenceSpan", "LabelSet", "Predictor", "SentencePrediction", "__version__"]
 
 _LAZY = {
     "Predictor": "slant.predictor",
-    "SentencePrediction": "slant.predictor",
-    "ArticleScore": "slant.predictor",
+    "SentencePrediction": "slant.results",
+    "ArticleScore": "slant.results",
+    "EvidenceSpan": "slant.evidence",
     "LabelSet": "slant.labels",
 }
 
 if TYPE_CHECKING:
+    from slant.evidence import EvidenceSpan
     from slant.labels import LabelSet
-    from slant.predictor import ArticleScore, Predictor, SentencePrediction
+    from slant.predictor import Predictor
+    from slant.results import ArticleScore, SentencePrediction
 
 
 def __getattr__(name: str) -> Any:

@@ -2,50 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from slant.evidence import EvidenceSpan, decode_evidence
+from slant.evidence import decode_evidence
+from slant.language import detect_language
 from slant.model import SlantModel
 from slant.model_dir import ModelSettings, load_model, read_settings, save_model_dir
-from slant.segmentation import split_sentences
+from slant.results import ArticleScore, SentencePrediction, profile
+from slant.segmentation import CONTENT, split_sentences
 
-
-@dataclass(frozen=True)
-class SentencePrediction:
-    """One sentence's probabilities, the labels at or above their thresholds, and their evidence spans.
-
-    ``start``/``end`` and every evidence span's offsets index the scored text (the article for
-    :meth:`Predictor.score_article`, the sentence itself for ``predictor(sentences)``).
-    """
-
-    text: str
-    start: int
-    end: int
-    scores: dict[str, float]
-    labels: tuple[str, ...]
-    evidence: tuple[EvidenceSpan, ...] = ()
-
-
-@dataclass(frozen=True)
-class ArticleScore:
-    """Sentence predictions of one article and how often each label fires."""
-
-    sentences: tuple[SentencePrediction, ...]
-    counts: dict[str, int]
-    rates: dict[str, float]
-    lang: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-serialisable form."""
-        return asdict(self)
+SENTENCES_PER_CHUNK = 512  # articles are scored in chunks so token outputs of a huge text never pile up
+WINDOW_STRIDE = 32  # tokens shared by consecutive windows of a sentence longer than max_length
 
 
 def pick_device(device: str) -> torch.device:
@@ -100,21 +73,48 @@ class Predictor:
 
     def __call__(self, sentences: Sequence[str]) -> list[SentencePrediction]:
         """Score standalone sentences (offsets are relative to each sentence)."""
-        probs, tokens = self._run(sentences, evidence=True)
-        return self._postprocess(list(sentences), [0] * len(sentences), probs, tokens)
+        return self._predict(list(sentences), [0] * len(sentences))
 
-    def score_article(self, text: str, lang: str = "en") -> ArticleScore:
-        """Split ``text`` into sentences, score them, and count label rates."""
-        sentences = split_sentences(text, lang)
-        texts = [s.text for s in sentences]
+    def score_article(self, text: str, lang: str | None = None) -> ArticleScore:
+        """Split ``text`` into sentences, score the content ones, and build the article profile.
+
+        Args:
+            text: the article as a string (decode bytes first). Empty or blank text gives an empty profile.
+            lang: ISO code for sentence splitting; detected from the text when ``None``.
+
+        Raises:
+            TypeError: ``text`` is not a string. ValueError: it contains NUL bytes (binary data).
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"score_article expects str, got {type(text).__name__}; decode bytes first")
+        if "\x00" in text:
+            raise ValueError("text contains NUL bytes: this looks like binary data, not an article")
+        lang = lang or detect_language(text)
+        sentences = split_sentences(text, lang if lang != "und" else "en")
+        preds: list[SentencePrediction] = []
+        for start in range(0, len(sentences), SENTENCES_PER_CHUNK):
+            chunk = sentences[start : start + SENTENCES_PER_CHUNK]
+            content = [s for s in chunk if s.kind == CONTENT]
+            scored = iter(self._predict([s.text for s in content], [s.start for s in content]))
+            preds += [next(scored) if s.kind == CONTENT else
+                      SentencePrediction(s.text, s.start, s.end, {}, (), (), s.kind) for s in chunk]
+        return profile(preds, self.labels, lang)
+
+    def score_articles(self, texts: Iterable[str], lang: str | None = None) -> Iterator[ArticleScore]:
+        """Stream :meth:`score_article` over many articles, one at a time."""
+        for text in texts:
+            yield self.score_article(text, lang)
+
+    def _predict(self, texts: list[str], starts: list[int]) -> list[SentencePrediction]:
         probs, tokens = self._run(texts, evidence=True)
-        preds = self._postprocess(texts, [s.start for s in sentences], probs, tokens)
-        counts = {n: sum(n in p.labels for p in preds) for n in self.labels}
-        rates = {n: (counts[n] / len(preds) if preds else 0.0) for n in self.labels}
-        return ArticleScore(tuple(preds), counts, rates, lang)
+        return self._postprocess(texts, starts, probs, tokens)
 
     def _run(self, sentences: Sequence[str], evidence: bool, progress: bool = False) -> tuple[np.ndarray, list]:
-        """The one forward loop: probabilities, and per sentence ``(token_probs, offsets)`` if ``evidence``."""
+        """The one forward loop: probabilities, and per sentence ``(token_probs, offsets)`` if ``evidence``.
+
+        A sentence longer than ``max_length`` tokens is read in overlapping windows; its label
+        probability is the maximum over windows and its tokens are the union of the windows'.
+        """
         texts = [self.settings.text_prefix + s for s in sentences]
         # Sorting by length keeps padding per batch small; results go back in input order.
         order = np.argsort([len(t) for t in texts], kind="stable")
@@ -122,19 +122,24 @@ class Predictor:
         tokens: list = [None] * len(texts)
         for i in tqdm(range(0, len(texts), self.batch_size), disable=not progress, unit="batch"):
             idx = order[i : i + self.batch_size]
-            batch, offsets = self._preprocess([texts[j] for j in idx])
-            probs[idx], token_probs = self._forward(batch)
-            if evidence:
-                keep = batch["attention_mask"].bool().cpu().numpy()
-                for k, j in enumerate(idx):
-                    tokens[j] = (token_probs[k][keep[k]], offsets[k][keep[k]].tolist())
+            batch, offsets, owner = self._preprocess([texts[j] for j in idx])
+            window_probs, token_probs = self._forward(batch)
+            keep = batch["attention_mask"].bool().cpu().numpy()
+            for k, j in enumerate(idx):
+                rows = np.flatnonzero(owner == k)
+                probs[j] = window_probs[rows].max(axis=0)
+                if evidence:
+                    tokens[j] = (np.concatenate([token_probs[r][keep[r]] for r in rows]),
+                                 [tuple(o) for r in rows for o in offsets[r][keep[r]].tolist()])
         return probs, tokens
 
-    def _preprocess(self, texts: list[str]) -> tuple[dict[str, torch.Tensor], np.ndarray]:
+    def _preprocess(self, texts: list[str]) -> tuple[dict[str, torch.Tensor], np.ndarray, np.ndarray]:
         batch = self.tokenizer(texts, truncation=True, max_length=self.settings.max_length, padding=True,
-                               return_tensors="pt", return_offsets_mapping=True)
+                               return_tensors="pt", return_offsets_mapping=True, return_overflowing_tokens=True,
+                               stride=min(WINDOW_STRIDE, self.settings.max_length // 4))
         offsets = batch.pop("offset_mapping").numpy()
-        return {k: v.to(self.device) for k, v in batch.items()}, offsets
+        owner = batch.pop("overflow_to_sample_mapping").numpy()
+        return {k: v.to(self.device) for k, v in batch.items()}, offsets, owner
 
     @torch.inference_mode()
     def _forward(self, batch: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
@@ -146,11 +151,12 @@ class Predictor:
         preds = []
         for text, start, row, (token_probs, offsets) in zip(texts, starts, probs, tokens):
             flagged = tuple(n for n, p, t in zip(self.labels, row, self.thresholds) if p >= t)
-            evidence = decode_evidence(token_probs, offsets, text, self.labels, flagged,
-                                       shift=len(self.settings.text_prefix), base=start)
+            # Overlapping windows can find the same words twice: keep each span once.
+            evidence = {(e.label, e.start, e.end): e for e in reversed(decode_evidence(
+                token_probs, offsets, text, self.labels, flagged, shift=len(self.settings.text_prefix), base=start))}
             preds.append(SentencePrediction(
                 text=text, start=start, end=start + len(text),
                 scores={n: round(float(p), 4) for n, p in zip(self.labels, row)},
-                labels=flagged, evidence=tuple(evidence),
+                labels=flagged, evidence=tuple(sorted(evidence.values(), key=lambda e: (e.start, e.label))),
             ))
         return preds
