@@ -1,31 +1,70 @@
+import csv
+import io
 import json
 
 from slant.cli import main
 
 
-def test_score_prints_one_json_line_per_article(trained_model_dir, tmp_path, capsys):
+def test_score_jsonl_one_record_per_article(trained_model_dir, tmp_path, capsys):
     (tmp_path / "a.txt").write_text("The minister said so. Prices may rise.", encoding="utf-8")
     (tmp_path / "b.txt").write_text("Die Brücke wurde geöffnet.", encoding="utf-8")
     assert main(["score", str(tmp_path), "--model", str(trained_model_dir), "--device", "cpu"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    records = [json.loads(line) for line in lines]
+    records = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
     assert [r["source"].rsplit("/", 1)[-1] for r in records] == ["a.txt", "b.txt"]
-    assert len(records[0]["sentences"]) == 2
+    assert len(records[0]["sentences"]) == 2 and records[1]["lang"] == "de"
 
 
-def test_undecodable_file_is_reported_with_its_name(trained_model_dir, tmp_path):
-    bad = tmp_path / "bad.txt"
-    bad.write_bytes(b"caf\xe9 au lait")
-    try:
-        main(["score", str(bad), "--model", str(trained_model_dir)])
-    except SystemExit as exit_:
-        assert "bad.txt" in str(exit_) and "UTF-8" in str(exit_)
-    else:
-        raise AssertionError("expected SystemExit")
+def test_unreadable_files_get_error_records_and_exit_code_1(trained_model_dir, tmp_path, capsys):
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 au lait")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "good.txt").write_text("The minister said so.", encoding="utf-8")
+    assert main(["score", str(tmp_path), "--model", str(trained_model_dir), "--lang", "en"]) == 1
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.strip().splitlines()]
+    assert len(records) == 3  # no input dropped
+    errors = {r["source"].rsplit("/", 1)[-1]: r["error"] for r in records if "error" in r}
+    assert "line 1: not valid UTF-8 at byte 3" in errors["bad.txt"] and "binary" in errors["bin.txt"]
+    assert "bad.txt" in captured.err
+
+
+def test_csv_has_one_row_per_sentence(trained_model_dir, tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("The minister said so. Prices may rise.\nRead more", encoding="utf-8")
+    assert main(["score", str(tmp_path / "a.txt"), "--model", str(trained_model_dir), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["kind"] for r in rows] == ["content", "content", "non_content"]
+    assert {"score_attribution", "score_hedging", "score_loaded", "evidence"} <= set(rows[0])
 
 
 def test_text_format_lists_every_sentence(trained_model_dir, tmp_path, capsys):
     (tmp_path / "a.txt").write_text("The minister said so. Prices may rise.", encoding="utf-8")
     main(["score", str(tmp_path / "a.txt"), "--model", str(trained_model_dir), "--format", "text"])
     out = capsys.readouterr().out
-    assert "The minister said so." in out and "Prices may rise." in out and "2 sentences" in out
+    assert "The minister said so." in out and "Prices may rise." in out and "2 content sentences" in out
+
+
+def test_html_input_is_reduced_to_main_text(trained_model_dir, tmp_path, capsys):
+    page = ("<html><head><title>t</title></head><body><nav>Home | World | Sport</nav><article>"
+            "<h1>Border town shelled</h1><p>Local officials said six people were killed on Tuesday in the town."
+            "</p><p>The claim could not be independently verified by reporters on the ground.</p></article>"
+            "<footer>Subscribe to our newsletter</footer></body></html>")
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    assert main(["score", str(tmp_path / "page.html"), "--model", str(trained_model_dir), "--lang", "en"]) == 0
+    texts = [s["text"] for s in json.loads(capsys.readouterr().out)["sentences"]]
+    assert any("officials said six people" in t for t in texts) and not any("Home | World" in t for t in texts)
+
+
+def test_report_writes_self_contained_html(trained_model_dir, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text('The army called the rebels "terrorists". <script>alert(1)</script>\nRead more',
+                       encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert main(["report", str(article), "-o", str(out), "--model", str(trained_model_dir), "--lang", "en"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<script>" not in page and "&lt;script&gt;" in page
+    assert "http" not in page  # no external resources
+    assert 'class="s non_content' in page and "<th>label</th>" in page
+
+
+def test_missing_input_is_a_clear_error(trained_model_dir, tmp_path, capsys):
+    assert main(["score", str(tmp_path / "nope.txt"), "--model", str(trained_model_dir)]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -1,0 +1,71 @@
+"""Read articles for scoring from text or HTML files, folders, or standard input."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+HTML_SUFFIXES = {".html", ".htm"}
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+
+
+class InputError(ValueError):
+    """An input file that cannot be read as an article, named with the reason."""
+
+
+def html_to_text(markup: str, name: str) -> str:
+    """Main text of a web page via trafilatura (navigation, ads and comments removed)."""
+    try:
+        import trafilatura
+    except ImportError:
+        raise InputError(f"{name}: HTML input needs trafilatura: pip install 'slant[html]'") from None
+    text = trafilatura.extract(markup, include_comments=False, include_tables=False, favor_precision=True)
+    return text or ""
+
+
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or fail naming the byte; NUL bytes mean a binary file."""
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{name}: looks like a binary file (NUL bytes), not an article")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(f"{name}: line {line}: not valid UTF-8 at byte {err.start} ({err.reason})") from None
+
+
+def read_article(path: Path) -> str:
+    """One file's article text (HTML goes through :func:`html_to_text`)."""
+    try:
+        text = decode(path.read_bytes(), str(path))
+    except OSError as err:
+        raise InputError(f"{path}: {err.strerror}") from None
+    return html_to_text(text, str(path)) if path.suffix.lower() in HTML_SUFFIXES else text
+
+
+def read_articles(source: str) -> Iterator[tuple[str, str | InputError]]:
+    """Yield ``(name, text)`` from a file, every text/HTML file in a folder (sorted), or ``-`` (stdin).
+
+    A file that cannot be read yields its :class:`InputError` instead of text, so a caller can
+    report it and go on: no article is silently skipped.
+    """
+    if source == "-":
+        try:
+            yield "-", decode(sys.stdin.buffer.read(), "<stdin>")
+        except InputError as err:
+            yield "-", err
+        return
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    files = [path]
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in HTML_SUFFIXES | TEXT_SUFFIXES)
+        if not files:
+            raise InputError(f"{path}: no .txt, .md or .html files inside")
+    for file in files:
+        try:
+            yield str(file), read_article(file)
+        except InputError as err:
+            yield str(file), err
