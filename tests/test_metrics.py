@@ -83,3 +83,17 @@ def test_pr_auc_matches_sklearn_and_is_nan_without_both_classes():
     known = ~np.isnan(y[:, 0])
     assert got["pr_auc/a"] == pytest.approx(average_precision_score(y[known, 0], probs[known, 0]))
     assert np.isnan(got["pr_auc/c"])
+
+
+def test_evidence_scores_overlap_hits_and_voice():
+    from slant.metrics import evidence_scores
+
+    gold = [[("loaded", 10, 20, "quoted"), ("attribution", 0, 4, None)], [("loaded", 0, 5, "authorial")], []]
+    pred = [[("loaded", 15, 25, "quoted"), ("attribution", 30, 34, None)], [("loaded", 0, 5, "quoted")],
+            [("loaded", 0, 3, "authorial")]]
+    got = evidence_scores(pred, gold, ("attribution", "loaded"))
+    assert got["evidence_precision/loaded"] == pytest.approx(10 / 15)   # 5 of 10 + 5 of 5 chars right
+    assert got["evidence_recall/loaded"] == pytest.approx(10 / 15)
+    assert got["evidence_hit/loaded"] == 1.0 and got["evidence_n/loaded"] == 2
+    assert got["evidence_hit/attribution"] == 0.0 and got["evidence_f1/attribution"] == 0.0
+    assert got["voice_accuracy"] == 0.5 and got["voice_n"] == 2

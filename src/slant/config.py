@@ -76,7 +76,8 @@ class TrainerConfig:
     dataloader_num_workers: int = 0
     group_by_length: bool = True
     resume_from_checkpoint: Optional[str] = None
-    evidence_weight: float = 1.0
+    evidence_weight: float = 0.5
+    evidence_lr_scale: float = 10.0
     torch_threads: Optional[int] = None
 
 

@@ -7,6 +7,7 @@ paired comparison with a second model, ``metrics.json``, ``report.md`` and PNG p
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
@@ -22,7 +23,7 @@ from slant.calibration import expected_calibration_error, logit, sigmoid
 from slant.config import EvalConfig
 from slant.data.loading import load_splits
 from slant.labels import LabelSet
-from slant.metrics import binarize, multilabel_metrics, pr_auc, tune_thresholds
+from slant.metrics import binarize, evidence_scores, multilabel_metrics, pr_auc, tune_thresholds
 from slant.model_dir import write_json
 from slant.predictor import Predictor
 from slant.report import markdown_report
@@ -39,6 +40,11 @@ def grouped_metrics(
         key: multilabel_metrics(y_true[keys == key], probs[keys == key], names, thresholds)
         for key in sorted(set(groups))
     }
+
+
+def gold_spans(split: Dataset) -> list[list[tuple[str, int, int, str | None]]]:
+    """Annotated evidence spans of each row as ``(label, start, end, voice)``."""
+    return [[(s["label"], s["start"], s["end"], s.get("voice")) for s in json.loads(row)] for row in split["spans"]]
 
 
 def targets(split: Dataset) -> np.ndarray:
@@ -91,7 +97,8 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
         raise ValueError(f"split {cfg.split!r} not found; the data has {list(data.splits)}")
     split = data.splits[cfg.split]
     y_true = targets(split)
-    probs = predictor.predict_proba(split["text"], progress=True).astype(np.float64)
+    preds = predictor(split["text"], progress=True)  # with evidence: the same forward pass as predict_proba
+    probs = np.array([[p.scores[n] for n in names] for p in preds], dtype=np.float64)
     thresholds = predictor.thresholds
     temperatures = np.array([predictor.settings.temperatures.get(n, 1.0) for n in names])
     uncalibrated = sigmoid(logit(probs) * temperatures)  # undo the temperature: no second forward pass
@@ -105,6 +112,8 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
                         "temperatures": dict(zip(names, temperatures.tolist()))},
         "by_language": grouped_metrics(y_true, probs, split["lang"], names, thresholds),
         "by_source": grouped_metrics(y_true, probs, split["source"], names, thresholds),
+        "evidence": evidence_scores([[(e.label, e.start, e.end, e.voice) for e in p.evidence] for p in preds],
+                                    gold_spans(split), names),
     }
     systems = {"slant": probs}
     if cfg.baselines:

@@ -24,10 +24,14 @@ VOICE = "voice"  # name of the extra output channel
 class EvidenceHead(nn.Module):
     """``(batch, seq, hidden) -> (batch, seq, n_labels + 1)`` token logits; the last channel is voice."""
 
-    def __init__(self, hidden_size: int, num_labels: int, dropout: float = 0.1) -> None:
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float = 0.1, prior: float = 0.02) -> None:
         super().__init__()
         self.dropout = nn.Dropout(dropout)
         self.proj = nn.Linear(hidden_size, num_labels + 1)
+        with torch.no_grad():
+            # Evidence tokens are rare: start the label channels at their prior, not at 0.5, so the
+            # first steps do not push every token representation towards "no evidence".
+            self.proj.bias[:num_labels] = math.log(prior / (1 - prior))
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:  # noqa: D102
         return self.proj(self.dropout(hidden_states))
@@ -107,8 +111,9 @@ def decode_evidence(
 ) -> list[EvidenceSpan]:
     """Turn token probabilities of one sentence into word-level spans for its flagged labels.
 
-    Every flagged label gets at least its single most likely token, so a flagged sentence always
-    says which words triggered it.
+    Token probabilities are low in absolute terms (evidence is a few tokens in a sentence), so a
+    token is selected when it reaches ``threshold`` or half of the label's best token in the
+    sentence; every flagged label therefore names at least its most likely word.
 
     Args:
         probs: ``(seq, len(names) + 1)`` sigmoid outputs of :class:`EvidenceHead`.
@@ -120,9 +125,7 @@ def decode_evidence(
     for name in flagged:
         j = names.index(name)
         column = np.where(real, probs[:, j], -1.0)
-        selected = column >= threshold
-        if not selected.any():
-            selected = column == column.max()
+        selected = column >= min(threshold, 0.5 * column.max())
         for run in token_runs(selected):
             start, end = widen_to_words(text, max(offsets[run[0]][0] - shift, 0), offsets[run[-1]][1] - shift)
             if end <= start:

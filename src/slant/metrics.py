@@ -91,3 +91,36 @@ def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, fallback: float = DEF
         f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
         thresholds[j] = float(cuts[int(np.argmax(f1[:-1]))])
     return thresholds
+
+
+def evidence_scores(
+    predicted: Sequence[Sequence[tuple[str, int, int, str | None]]],
+    gold: Sequence[Sequence[tuple[str, int, int, str | None]]],
+    names: Sequence[str],
+) -> dict[str, float]:
+    """Character-overlap precision/recall/F1 of evidence spans per label, and voice accuracy.
+
+    Each item is a sentence's spans as ``(label, start, end, voice)``. Only sentences whose gold
+    spans include the label and whose prediction flagged it count, so this scores *where* the
+    evidence is, separately from *whether* the label fires. ``hit/<label>`` is the share of those
+    sentences where a predicted span overlaps a gold one.
+    """
+    out: dict[str, float] = {}
+    for name in names:
+        tp = fp = fn = hits = n = 0
+        for pred, ref in zip(predicted, gold):
+            want = {i for lab, s, e, _ in ref if lab == name for i in range(s, e)}
+            got = {i for lab, s, e, _ in pred if lab == name for i in range(s, e)}
+            if not want or not got:
+                continue
+            n += 1
+            tp, fp, fn, hits = tp + len(want & got), fp + len(got - want), fn + len(want - got), hits + bool(want & got)
+        precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+        out |= {f"evidence_precision/{name}": precision, f"evidence_recall/{name}": recall,
+                f"evidence_f1/{name}": 2 * precision * recall / max(precision + recall, 1e-12),
+                f"evidence_hit/{name}": hits / n if n else math.nan, f"evidence_n/{name}": n}
+    pairs = [(pv, rv) for pred, ref in zip(predicted, gold) for _, ps, pe, pv in pred if pv
+             for _, rs, re_, rv in ref if rv and ps < re_ and rs < pe]
+    out["voice_accuracy"] = sum(p == r for p, r in pairs) / len(pairs) if pairs else math.nan
+    out["voice_n"] = len(pairs)
+    return out

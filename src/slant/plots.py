@@ -55,7 +55,7 @@ def f1_by_group(by_group: Mapping[str, Mapping[str, float]], names: Sequence[str
     ax.set_xticks(x, groups)
     ax.set(ylabel="F1", ylim=(0, 1))
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(names), frameon=False)
     return save(fig, path)
 
 

@@ -71,9 +71,9 @@ class Predictor:
         """
         return self._run(sentences, evidence=False, progress=progress)[0]
 
-    def __call__(self, sentences: Sequence[str]) -> list[SentencePrediction]:
-        """Score standalone sentences (offsets are relative to each sentence)."""
-        return self._predict(list(sentences), [0] * len(sentences))
+    def __call__(self, sentences: Sequence[str], progress: bool = False) -> list[SentencePrediction]:
+        """Score standalone sentences with evidence (offsets are relative to each sentence)."""
+        return self._predict(list(sentences), [0] * len(sentences), progress)
 
     def score_article(self, text: str, lang: str | None = None) -> ArticleScore:
         """Split ``text`` into sentences, score the content ones, and build the article profile.
@@ -105,8 +105,8 @@ class Predictor:
         for text in texts:
             yield self.score_article(text, lang)
 
-    def _predict(self, texts: list[str], starts: list[int]) -> list[SentencePrediction]:
-        probs, tokens = self._run(texts, evidence=True)
+    def _predict(self, texts: list[str], starts: list[int], progress: bool = False) -> list[SentencePrediction]:
+        probs, tokens = self._run(texts, evidence=True, progress=progress)
         return self._postprocess(texts, starts, probs, tokens)
 
     def _run(self, sentences: Sequence[str], evidence: bool, progress: bool = False) -> tuple[np.ndarray, list]:
@@ -156,7 +156,7 @@ class Predictor:
                 token_probs, offsets, text, self.labels, flagged, shift=len(self.settings.text_prefix), base=start))}
             preds.append(SentencePrediction(
                 text=text, start=start, end=start + len(text),
-                scores={n: round(float(p), 4) for n, p in zip(self.labels, row)},
+                scores={n: round(float(p), 6) for n, p in zip(self.labels, row)},
                 labels=flagged, evidence=tuple(sorted(evidence.values(), key=lambda e: (e.start, e.label))),
             ))
         return preds

@@ -55,6 +55,16 @@ def markdown_report(metrics: Mapping[str, Any], names: Sequence[str]) -> str:
         lines += ["## Paired comparison", "",
                   f"macro-F1 of this model minus `{c['other_model_dir']}`: {c['delta_f1_macro']:+.3f} "
                   f"[{fmt(c['delta_ci'][0])}, {fmt(c['delta_ci'][1])}], paired bootstrap p = {c['p_value']:.3f}", ""]
+    ev = metrics["evidence"]
+    lines += ["## Evidence spans", "",
+              "On sentences whose gold spans include a label and that the model flagged: character-overlap "
+              "P/R/F1 of the predicted evidence, and the share with at least one overlapping span (hit).", "",
+              "| label | sentences | precision | recall | F1 | hit |", "|---|---|---|---|---|---|",
+              *(f"| {n} | {ev[f'evidence_n/{n}']} | {fmt(ev[f'evidence_precision/{n}'])} | "
+                f"{fmt(ev[f'evidence_recall/{n}'])} | {fmt(ev[f'evidence_f1/{n}'])} | {fmt(ev[f'evidence_hit/{n}'])} |"
+                for n in names), "",
+              f"Voice (quoted vs authorial) of predicted loaded spans overlapping a gold span with a voice: "
+              f"accuracy {fmt(ev['voice_accuracy'])} over {ev['voice_n']} spans.", ""]
     cal = metrics["calibration"]
     lines += ["## By language", "", *group_rows(metrics["by_language"], names, "language"), "",
               "## By source", "", *group_rows(metrics["by_source"], names, "source"), "",

@@ -67,9 +67,30 @@ class MaskedLossTrainer(Trainer):
 
     loss_is_scaled_for_ga = False  # a per-batch mean: let Trainer divide by accumulation steps
 
-    def __init__(self, *args, evidence_weight: float = 1.0, **kwargs) -> None:
+    def __init__(self, *args, evidence_weight: float = 0.5, evidence_lr_scale: float = 10.0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.evidence_weight = evidence_weight
+        self.evidence_lr_scale = evidence_lr_scale
+
+    def create_optimizer(self, model=None) -> torch.optim.Optimizer:
+        """AdamW groups as in Trainer, with a ``evidence_lr_scale`` x learning rate for the new token head.
+
+        A fresh linear head needs larger steps than the pretrained encoder to learn within a few epochs.
+        """
+        if self.optimizer is None:
+            model = model or self.model
+            decay = set(self.get_decay_parameter_names(model))
+            groups = []
+            for head in (False, True):
+                for decayed in (True, False):
+                    params = [p for n, p in model.named_parameters()
+                              if p.requires_grad and n.startswith("evidence.") == head and (n in decay) == decayed]
+                    if params:
+                        groups.append({"params": params, "weight_decay": self.args.weight_decay if decayed else 0.0,
+                                       "lr": self.args.learning_rate * (self.evidence_lr_scale if head else 1.0)})
+            optimizer_cls, optimizer_kwargs = self.get_optimizer_cls_and_kwargs(self.args, model)
+            self.optimizer = optimizer_cls(groups, **optimizer_kwargs)
+        return self.optimizer
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: D102
         outputs = model(**{k: v for k, v in inputs.items() if k not in TARGETS})
@@ -234,6 +255,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
         processing_class=tokenizer, data_collator=TokenTargetCollator(tokenizer),
         compute_metrics=metrics_fn(labels), callbacks=callbacks, evidence_weight=cfg.trainer.evidence_weight,
+        evidence_lr_scale=cfg.trainer.evidence_lr_scale,
     )
     trainer.train(resume_from_checkpoint=cfg.trainer.resume_from_checkpoint)
 
