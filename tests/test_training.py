@@ -4,8 +4,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from transformers import AutoModelForSequenceClassification
+from transformers import AutoModel
 
+from slant.model_dir import load_model
 from slant.training import masked_bce_with_logits, precision_flags, train
 
 
@@ -44,16 +45,17 @@ def test_precision_flags():
 def test_train_saves_a_reloadable_model_dir(train_cfg):
     result = train(train_cfg)
     files = {p.name for p in result.model_dir.iterdir()}
-    assert {"config.json", "model.safetensors", "evidence_head.safetensors", "tokenizer.json", "slant.json",
+    assert {"config.json", "model.safetensors", "slant_heads.safetensors", "tokenizer.json", "slant.json",
             "metrics.json"} <= files
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)
     settings = json.loads((result.model_dir / "slant.json").read_text())
     assert settings["labels"] == ["attribution", "hedging", "loaded"]
     assert set(settings["thresholds"]) == set(settings["labels"])
     assert len(settings["data_fingerprint"]) == 64 and settings["format_version"] == 1
-    model = AutoModelForSequenceClassification.from_pretrained(result.model_dir, local_files_only=True)
-    assert model.config.problem_type == "multi_label_classification"
-    assert model.config.id2label == {0: "attribution", 1: "hedging", 2: "loaded"}
+    encoder = AutoModel.from_pretrained(result.model_dir, local_files_only=True)  # plain transformers
+    assert encoder.config.id2label == {0: "attribution", 1: "hedging", 2: "loaded"}
+    model = load_model(result.model_dir)
+    assert model.classifier.out_features == 3 and model.evidence.proj.out_features == 4
     metrics = json.loads((result.model_dir / "metrics.json").read_text())
     assert {"validation", "test"} <= set(metrics) and "f1/hedging" in metrics["validation"]
 
@@ -63,10 +65,10 @@ def test_frozen_embeddings_do_not_move(train_cfg):
     from slant.model import build_model
 
     before, _ = build_model(train_cfg.model, LabelSet.of(train_cfg.labels))
-    after = AutoModelForSequenceClassification.from_pretrained(train(train_cfg).model_dir)
-    embeddings = before.classifier.get_input_embeddings().weight
-    assert torch.equal(embeddings, after.get_input_embeddings().weight)
-    assert not torch.equal(before.classifier.classifier.weight, after.classifier.weight)
+    after = load_model(train(train_cfg).model_dir)
+    embeddings = before.encoder.get_input_embeddings().weight
+    assert torch.equal(embeddings, after.encoder.get_input_embeddings().weight)
+    assert not torch.equal(before.classifier.weight, after.classifier.weight)
 
 
 def test_resume_from_checkpoint(train_cfg):
@@ -95,3 +97,19 @@ def test_token_targets_collator_pads_with_nan(train_cfg):
 def test_evidence_metrics_reported_during_evaluation(train_cfg):
     metrics = json.loads((train(train_cfg).model_dir / "metrics.json").read_text())
     assert "f1/loaded" in metrics["validation"] and metrics["validation"]["ece"] >= 0
+
+
+def test_heads_get_a_larger_learning_rate(train_cfg):
+    from slant.labels import LabelSet
+    from slant.model import build_model
+    from slant.training import MaskedLossTrainer, training_arguments
+
+    model, _ = build_model(train_cfg.model, LabelSet.of(train_cfg.labels))
+    args = training_arguments(train_cfg.trainer, train_cfg.output_dir, 0)
+    args.eval_strategy = "no"
+    optimizer = MaskedLossTrainer(model=model, args=args, evidence_lr_scale=10.0).create_optimizer()
+    head = {id(p) for name, p in model.named_parameters() if not name.startswith("encoder.")}
+    for group in optimizer.param_groups:
+        is_head = {id(p) in head for p in group["params"]}
+        assert len(is_head) == 1
+        assert group["lr"] == pytest.approx(args.learning_rate * (10.0 if is_head.pop() else 1.0))

@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from safetensors.torch import load_file, save_file
-from transformers import AutoModelForSequenceClassification, PreTrainedTokenizerBase
+from transformers import AutoModel, PreTrainedTokenizerBase
 
-from slant.evidence import EvidenceHead
 from slant.model import SlantModel
 
 FORMAT_VERSION = 1
 SETTINGS_FILE = "slant.json"
 METRICS_FILE = "metrics.json"
-EVIDENCE_FILE = "evidence_head.safetensors"
+HEADS_FILE = "slant_heads.safetensors"
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,13 @@ def save_model_dir(
     settings: ModelSettings,
     metrics: dict[str, Any] | None = None,
 ) -> Path:
-    """Write safetensors weights (classifier and evidence head), tokenizer, ``slant.json``, ``metrics.json``."""
+    """Write the encoder (``save_pretrained``), the heads, tokenizer, ``slant.json`` and ``metrics.json``.
+
+    All weights are safetensors; the encoder alone loads with ``transformers.AutoModel``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.classifier.save_pretrained(out_dir, safe_serialization=True)
-    save_file({k: v.contiguous() for k, v in model.evidence.state_dict().items()}, str(out_dir / EVIDENCE_FILE))
+    model.encoder.save_pretrained(out_dir, safe_serialization=True)
+    save_file({k: v.contiguous() for k, v in model.head_state_dict().items()}, str(out_dir / HEADS_FILE))
     tokenizer.save_pretrained(out_dir)
     write_json(out_dir / SETTINGS_FILE, asdict(settings))
     if metrics is not None:
@@ -66,16 +68,17 @@ def save_model_dir(
 
 
 def load_model(model_dir: Path) -> SlantModel:
-    """Load classifier and evidence head from safetensors only; never runs remote code."""
-    classifier = AutoModelForSequenceClassification.from_pretrained(
-        model_dir, local_files_only=True, use_safetensors=True
-    )
-    path = model_dir / EVIDENCE_FILE
+    """Load encoder and heads from safetensors only; never runs remote code."""
+    path = model_dir / HEADS_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: the directory lacks slant's evidence head")
-    head = EvidenceHead(classifier.config.hidden_size, classifier.config.num_labels)
-    head.load_state_dict(load_file(str(path)))
-    return SlantModel(classifier, head)
+        raise FileNotFoundError(f"{path} not found: is {model_dir} a slant model directory?")
+    encoder = AutoModel.from_pretrained(model_dir, local_files_only=True, use_safetensors=True)
+    model = SlantModel(encoder, encoder.config.num_labels)
+    missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)
+    heads_missing = [k for k in missing if k.split(".", 1)[0] in SlantModel.HEADS]
+    if heads_missing or unexpected:
+        raise ValueError(f"{path}: head weights do not match (missing {heads_missing}, unexpected {unexpected})")
+    return model
 
 
 def read_settings(model_dir: Path, id2label: dict[int, str]) -> ModelSettings:

@@ -73,9 +73,9 @@ class MaskedLossTrainer(Trainer):
         self.evidence_lr_scale = evidence_lr_scale
 
     def create_optimizer(self, model=None) -> torch.optim.Optimizer:
-        """AdamW groups as in Trainer, with a ``evidence_lr_scale`` x learning rate for the new token head.
+        """AdamW groups as in Trainer, with an ``evidence_lr_scale`` x learning rate for the fresh heads.
 
-        A fresh linear head needs larger steps than the pretrained encoder to learn within a few epochs.
+        New linear heads need larger steps than the pretrained encoder to learn within a few epochs.
         """
         if self.optimizer is None:
             model = model or self.model
@@ -84,7 +84,7 @@ class MaskedLossTrainer(Trainer):
             for head in (False, True):
                 for decayed in (True, False):
                     params = [p for n, p in model.named_parameters()
-                              if p.requires_grad and n.startswith("evidence.") == head and (n in decay) == decayed]
+                              if p.requires_grad and (not n.startswith("encoder.")) == head and (n in decay) == decayed]
                     if params:
                         groups.append({"params": params, "weight_decay": self.args.weight_decay if decayed else 0.0,
                                        "lr": self.args.learning_rate * (self.evidence_lr_scale if head else 1.0)})

@@ -1,0 +1,43 @@
+"""The shipped example article: boilerplate handling (always) and the trained default model (slow)."""
+
+from pathlib import Path
+
+import pytest
+
+from slant.segmentation import NON_CONTENT, split_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = (ROOT / "examples" / "article.txt").read_text(encoding="utf-8")
+MODEL = ROOT / "outputs" / "quickstart" / "model"
+
+
+def test_example_boilerplate_is_non_content_and_reporting_is_content():
+    kinds = {s.text: s.kind for s in split_sentences(ARTICLE, "en")}
+    for line in ("Related Topics", "Subscribe to our newsletter for the latest updates", "Read More",
+                 "We use cookies to improve your experience.", "Accept all cookies",
+                 "By Anna Keller, Eastern Europe correspondent"):
+        assert kinds[line] == NON_CONTENT, line
+    assert sum(kind != NON_CONTENT for kind in kinds.values()) == 10
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MODEL.is_dir(), reason="run `make quickstart` first to train the default model")
+def test_default_model_reads_the_example_article():
+    from slant import Predictor
+
+    article = Predictor.from_pretrained(MODEL, device="cpu").score_article(ARTICLE)
+    by_text = {s.text: s for s in article.sentences}
+
+    def sentence(start: str):
+        return next(s for text, s in by_text.items() if text.startswith(start))
+
+    assert "attribution" in sentence("The regional governor told reporters").labels
+    assert "attribution" in sentence("According to the United Nations").labels
+    assert "hedging" in sentence("A video purportedly showing").labels
+    for start, term in (('"Those who fired', "terrorists"), ("The defence ministry", "fascists")):
+        s = sentence(start)
+        assert "loaded" in s.labels
+        loaded = [e for e in s.evidence if e.label == "loaded"]
+        assert any(term in e.text for e in loaded) and all(e.voice == "quoted" for e in loaded)
+    assert sentence("Read More").kind == NON_CONTENT and sentence("Read More").labels == ()
+    assert article.lang == "en"
