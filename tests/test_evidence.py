@@ -46,7 +46,7 @@ def test_decode_evidence_returns_word_spans_with_voice_and_article_offsets():
 
 def test_every_flagged_label_gets_its_most_likely_token():
     probs = np.full((len(offsets()), 4), 0.1)
-    probs[6, 1] = 0.3  # below 0.5 but the best hedging token; 0.1 elsewhere is under half of it
+    probs[6, 1] = 0.3  # below 0.5 but the best hedging token
     spans = decode_evidence(probs, offsets(), TEXT, NAMES, ["hedging"], shift=len(PREFIX))
     assert [s.text for s in spans] == ["were"]
 
@@ -54,3 +54,9 @@ def test_every_flagged_label_gets_its_most_likely_token():
 def test_widen_to_words_trims_punctuation_and_completes_words():
     assert widen_to_words("a «terror»ist b", 2, 6) == (3, 9)
     assert widen_to_words('x "fascists" y', 2, 12) == (3, 11)
+
+
+def test_widen_does_not_swallow_the_previous_word_through_a_leading_space():
+    text = "local officials said."
+    assert widen_to_words(text, 15, 20) == (16, 20)   # token "▁said" with its space -> "said"
+    assert widen_to_words(text, 17, 19) == (16, 20)   # a piece inside the word grows to the word

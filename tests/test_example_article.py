@@ -34,10 +34,13 @@ def test_default_model_reads_the_example_article():
     assert "attribution" in sentence("The regional governor told reporters").labels
     assert "attribution" in sentence("According to the United Nations").labels
     assert "hedging" in sentence("A video purportedly showing").labels
-    for start, term in (('"Those who fired', "terrorists"), ("The defence ministry", "fascists")):
+    for start, quote in (('"Those who fired', '"Those who fired on sleeping families are terrorists, nothing less,"'),
+                         ("The defence ministry", '"a gang of fascists"')):
         s = sentence(start)
         assert "loaded" in s.labels
         loaded = [e for e in s.evidence if e.label == "loaded"]
-        assert any(term in e.text for e in loaded) and all(e.voice == "quoted" for e in loaded)
+        begin = ARTICLE.index(quote)
+        assert loaded and all(e.voice == "quoted" for e in loaded)
+        assert all(begin <= e.start and e.end <= begin + len(quote) for e in loaded)  # inside the quotation
     assert sentence("Read More").kind == NON_CONTENT and sentence("Read More").labels == ()
     assert article.lang == "en"

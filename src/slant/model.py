@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 
 import torch
 from torch import nn
-from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    MODEL_MAPPING,
+    AutoConfig,
+    AutoModel,
+    AutoTokenizer,
+    PretrainedConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 from transformers.utils import ModelOutput
 
 from slant.backbones.resolve import resolve_backbone
@@ -61,6 +70,24 @@ class SlantModel(nn.Module):
         return {k: v for k, v in self.state_dict().items() if k.split(".", 1)[0] in self.HEADS}
 
 
+def encoder_options(config: PretrainedConfig) -> dict[str, bool]:
+    """``add_pooling_layer=False`` for architectures that have that switch (BERT, XLM-R...): slant mean-pools."""
+    try:
+        model_class = MODEL_MAPPING[type(config)]
+    except KeyError:
+        return {}
+    return {"add_pooling_layer": False} if "add_pooling_layer" in inspect.signature(model_class.__init__).parameters else {}
+
+
+def load_encoder(path: str, config: PretrainedConfig, local_files_only: bool) -> PreTrainedModel:
+    """The backbone as a plain ``AutoModel`` without a [CLS] pooler."""
+    encoder = AutoModel.from_pretrained(path, config=config, local_files_only=local_files_only,
+                                        **encoder_options(config))
+    if getattr(encoder, "pooler", None) is not None:
+        encoder.pooler = None  # unused with mean pooling; unused parameters would also break DDP
+    return encoder
+
+
 def build_model(cfg: ModelConfig, labels: LabelSet) -> tuple[SlantModel, PreTrainedTokenizerBase]:
     """Load the configured encoder and attach fresh sentence and evidence heads.
 
@@ -76,9 +103,7 @@ def build_model(cfg: ModelConfig, labels: LabelSet) -> tuple[SlantModel, PreTrai
         backbone.path, local_files_only=backbone.local_files_only,
         num_labels=len(labels), id2label=labels.id2label, label2id=labels.label2id,
     )
-    encoder = AutoModel.from_pretrained(backbone.path, config=config, local_files_only=backbone.local_files_only)
-    if getattr(encoder, "pooler", None) is not None:
-        encoder.pooler = None  # unused with mean pooling; unused parameters would also break DDP
+    encoder = load_encoder(backbone.path, config, backbone.local_files_only)
     tokenizer = AutoTokenizer.from_pretrained(backbone.path, local_files_only=backbone.local_files_only)
     dropout = cfg.classifier_dropout if cfg.classifier_dropout is not None else 0.1
     model = SlantModel(encoder, len(labels), dropout)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from safetensors.torch import load_file, save_file
-from transformers import AutoModel, PreTrainedTokenizerBase
+from transformers import AutoConfig, PreTrainedTokenizerBase
 
-from slant.model import SlantModel
+from slant.model import SlantModel, load_encoder
 
 FORMAT_VERSION = 1
 SETTINGS_FILE = "slant.json"
@@ -72,7 +72,8 @@ def load_model(model_dir: Path) -> SlantModel:
     path = model_dir / HEADS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: is {model_dir} a slant model directory?")
-    encoder = AutoModel.from_pretrained(model_dir, local_files_only=True, use_safetensors=True)
+    config = AutoConfig.from_pretrained(model_dir, local_files_only=True)
+    encoder = load_encoder(str(model_dir), config, local_files_only=True)
     model = SlantModel(encoder, encoder.config.num_labels)
     missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)
     heads_missing = [k for k in missing if k.split(".", 1)[0] in SlantModel.HEADS]
