@@ -121,3 +121,9 @@ def test_comparing_a_model_with_itself_finds_no_difference(eval_cfg, trained_mod
 
 def test_binarize_uses_thresholds_per_label():
     assert binarize(np.array([[0.4, 0.4]]), np.array([0.3, 0.5])).tolist() == [[1, 0]]
+
+
+def test_bootstrap_zero_skips_intervals(eval_cfg):
+    eval_cfg.bootstrap, eval_cfg.baselines, eval_cfg.plots = 0, False, False
+    low, high = evaluate(eval_cfg)["overall"]["f1_macro_ci"]
+    assert np.isnan(low) and np.isnan(high)

@@ -54,9 +54,11 @@ def targets(split: Dataset) -> np.ndarray:
 
 def system_summary(y_true: np.ndarray, probs: np.ndarray, names: tuple[str, ...], thresholds, cfg: EvalConfig) -> dict:
     """Metrics, PR-AUC and a bootstrap interval of macro-F1 for one system's probabilities."""
-    interval = macro_f1_interval(y_true, binarize(probs, thresholds), cfg.bootstrap, cfg.seed)
-    return {**multilabel_metrics(y_true, probs, names, thresholds), **pr_auc(y_true, probs, names),
-            "f1_macro_ci": [interval.low, interval.high]}
+    ci = [float("nan"), float("nan")]
+    if cfg.bootstrap > 0:
+        interval = macro_f1_interval(y_true, binarize(probs, thresholds), cfg.bootstrap, cfg.seed)
+        ci = [interval.low, interval.high]
+    return {**multilabel_metrics(y_true, probs, names, thresholds), **pr_auc(y_true, probs, names), "f1_macro_ci": ci}
 
 
 def run_baselines(splits, split: Dataset, names: tuple[str, ...], cfg: EvalConfig) -> dict[str, tuple]:
@@ -140,6 +142,8 @@ def compare_models(
     cfg: EvalConfig, split: Dataset, y_true: np.ndarray, pred_a: np.ndarray, names: tuple[str, ...]
 ) -> dict[str, Any]:
     """Paired bootstrap of this model against ``cfg.compare`` (same label order) on the same sentences."""
+    if cfg.bootstrap <= 0:
+        raise ValueError("compare= needs bootstrap > 0 resamples for the paired test")
     other = Predictor.from_pretrained(cfg.compare, device=cfg.device, batch_size=cfg.batch_size)
     if other.labels != names:
         raise ValueError(f"cannot compare: {cfg.compare} predicts {other.labels}, {cfg.model_dir} predicts {names}")
