@@ -113,3 +113,17 @@ def test_bad_inputs_fail_clearly(predictor):
 def test_score_articles_streams(predictor):
     results = predictor.score_articles(iter(["One sentence.", "", "Two. Sentences."]), lang="en")
     assert [len(a.sentences) for a in results] == [1, 0, 2]
+
+
+@pytest.mark.slow
+def test_five_megabyte_article_scores_in_bounded_memory(predictor):
+    import resource
+    from pathlib import Path
+
+    example = (Path(__file__).resolve().parents[1] / "examples" / "article.txt").read_text(encoding="utf-8")
+    text = (example + "\n\n") * (5_000_000 // len(example))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB on Linux
+    article = predictor.score_article(text, lang="en")
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    assert article.n_content > 40_000 and len(article.sentences) > 60_000
+    assert grown < 1500, f"peak memory grew by {grown:.0f} MiB"
