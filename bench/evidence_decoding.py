@@ -16,33 +16,20 @@ import numpy as np
 
 from slant.config import DataConfig, SourceConfig
 from slant.data.loading import load_splits
-from slant.evidence import token_runs, widen_to_words
+from slant.evidence import decode_evidence, threshold_or_argmax
 from slant.labels import LabelSet
 from slant.metrics import evidence_scores
 from slant.predictor import Predictor
 
 Rule = Callable[[np.ndarray], np.ndarray]
 RULES: dict[str, Rule] = {
-    "threshold 0.5, else argmax (slant)": lambda c: (c >= 0.5) if (c >= 0.5).any() else c == c.max(),
+    "threshold 0.5, else argmax (slant)": threshold_or_argmax,
     "argmax only": lambda c: c == c.max(),
     "top 2": lambda c: c >= np.sort(c)[-2],
     ">= 0.8 x max": lambda c: c >= 0.8 * c.max(),
     ">= 0.5 x max": lambda c: c >= 0.5 * c.max(),
-    "threshold 0.2, else argmax": lambda c: (c >= 0.2) if (c >= 0.2).any() else c == c.max(),
+    "threshold 0.2, else argmax": lambda c: threshold_or_argmax(c, 0.2),
 }
-
-
-def decode(rule: Rule, text: str, probs: np.ndarray, offsets, names, flagged, shift: int) -> list[tuple]:
-    """Spans of one sentence under ``rule`` (the same word widening as slant's decoder)."""
-    real = np.array([e > s and e > shift for s, e in offsets])
-    spans = []
-    for name in flagged:
-        column = np.where(real, probs[:, names.index(name)], -1.0)
-        for run in token_runs(rule(column)):
-            start, end = widen_to_words(text, max(offsets[run[0]][0] - shift, 0), offsets[run[-1]][1] - shift)
-            if end > start:
-                spans.append((name, start, end, None))
-    return spans
 
 
 def main() -> None:
@@ -61,8 +48,9 @@ def main() -> None:
     print("|---|" + "---|---|" * len(names))
     for title, rule in RULES.items():
         predicted = [
-            decode(rule, text, token_probs, offsets, names,
-                   [n for n, p, t in zip(names, row, predictor.thresholds) if p >= t], shift)
+            [(e.label, e.start, e.end, None) for e in decode_evidence(
+                token_probs, offsets, text, names, [n for n, p, t in zip(names, row, predictor.thresholds) if p >= t],
+                shift=shift, select=rule)]
             for text, row, (token_probs, offsets) in zip(split["text"], probs, tokens)
         ]
         scores = evidence_scores(predicted, gold, names)

@@ -9,7 +9,7 @@ the data; tokens the data says nothing about are NaN targets and masked out of t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,15 +111,23 @@ def token_runs(selected: np.ndarray) -> list[list[int]]:
     return runs
 
 
+def threshold_or_argmax(column: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Tokens at or above ``threshold``; when none is, the most likely token."""
+    selected = column >= threshold
+    return selected if selected.any() else column == column.max()
+
+
 def decode_evidence(
     probs: np.ndarray, offsets: Sequence[tuple[int, int]], text: str, names: Sequence[str],
-    flagged: Sequence[str], shift: int = 0, base: int = 0, threshold: float = 0.5,
+    flagged: Sequence[str], shift: int = 0, base: int = 0,
+    select: Callable[[np.ndarray], np.ndarray] = threshold_or_argmax,
 ) -> list[EvidenceSpan]:
     """Turn token probabilities of one sentence into word-level spans for its flagged labels.
 
-    Tokens at or above ``threshold`` are selected; when none is, the label's most likely token is,
-    so every flagged label names at least one word. (On the starter validation split this rule
-    beat relative cut-offs and top-2 selection in character-overlap F1; see ``docs/results.md``.)
+    ``select`` picks tokens from one label's probabilities (special and prefix tokens are -1). The
+    default, :func:`threshold_or_argmax`, makes every flagged label name at least one word; on the
+    starter validation split it beat relative cut-offs and top-2 selection in character-overlap F1
+    (``bench/evidence_decoding.py``, ``docs/results.md``).
 
     Args:
         probs: ``(seq, len(names) + 1)`` sigmoid outputs of :class:`EvidenceHead`.
@@ -130,11 +138,7 @@ def decode_evidence(
     spans = []
     for name in flagged:
         j = names.index(name)
-        column = np.where(real, probs[:, j], -1.0)
-        selected = column >= threshold
-        if not selected.any():
-            selected = column == column.max()
-        for run in token_runs(selected):
+        for run in token_runs(select(np.where(real, probs[:, j], -1.0))):
             start, end = widen_to_words(text, max(offsets[run[0]][0] - shift, 0), offsets[run[-1]][1] - shift)
             if end <= start:
                 continue
