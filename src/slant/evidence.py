@@ -133,7 +133,10 @@ def decode_evidence(
         offsets: token offsets into ``prefix + text``; ``shift`` is the prefix length.
         base: offset of ``text`` in the article, added to every span.
     """
-    real = np.array([e > s and e > shift for s, e in offsets])
+    # Only tokens that carry a letter or digit can be evidence: a best token that is punctuation
+    # would widen to nothing and leave a flagged label without a span.
+    real = np.array([e > shift and any(ch.isalnum() for ch in text[max(s - shift, 0) : e - shift])
+                     for s, e in offsets])
     spans = []
     for name in flagged:
         j = names.index(name)
