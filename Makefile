@@ -14,7 +14,7 @@ $(BIN)/slant: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[offline,html,dev]"
+	$(BIN)/pip install --quiet -e ".[offline,html,ray,dev]"
 	touch $@
 
 venv: $(BIN)/slant

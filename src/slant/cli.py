@@ -102,6 +102,31 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def batch(args: argparse.Namespace) -> int:
+    """Score every row of a JSONL/CSV/Parquet file into resumable parts; exit 1 if any row is an error row."""
+    from slant.batch import InputFormatError, JobMismatchError, RowSpec, ScorerSpec, local_engine, run_batch
+
+    spec = ScorerSpec(str(args.model), args.device, args.precision, args.batch_size, args.lang,
+                      with_sentences=not args.no_sentences, threads=args.threads)
+    rows = RowSpec(args.text_column, args.id_column, args.lang_column, args.max_chars)
+    engine = local_engine
+    if args.engine == "ray":
+        from slant.batch.ray_engine import RayOptions, ray_engine
+
+        engine = ray_engine(RayOptions(args.workers, args.cpus_per_worker, args.gpus_per_worker, args.ray_address))
+    try:
+        summary = run_batch(Path(args.input), Path(args.output), spec, rows, args.input_format, args.output_format,
+                            args.rows_per_part, engine, progress=not args.quiet)
+    except (InputFormatError, JobMismatchError) as err:
+        print(f"slant: {err}", file=sys.stderr)
+        return 2
+    for example in summary.error_examples:
+        print(f"slant: error row: {example}", file=sys.stderr)
+    print(f"slant batch: {summary.rows} rows ({summary.skipped} already done, {summary.scored_now} scored now), "
+          f"{summary.errors} error rows, {summary.parts} parts in {args.output}, {summary.seconds:.1f} s", file=sys.stderr)
+    return summary.exit_code
+
+
 def data_validate(args: argparse.Namespace) -> int:
     """Validate the starter corpus; print the counts table and every problem."""
     from slant.data.starter import validate_corpus
@@ -129,6 +154,36 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
 
 
+def add_batch_parser(commands: argparse._SubParsersAction) -> None:
+    """``slant batch INPUT OUTPUT`` and its options."""
+    batcher = commands.add_parser(
+        "batch", help="score a JSONL/CSV/Parquet file of articles into resumable output parts",
+        description="Score one article per input row. Rerun the same command after a crash to resume: "
+                    "finished parts are kept, only missing rows are scored. Exit code 1 if any row is an error row.")
+    batcher.add_argument("input", help="a .jsonl, .csv or .parquet file")
+    batcher.add_argument("output", help="output directory of part files (created)")
+    batcher.add_argument("--text-column", default="text", help="field with the article text (default text)")
+    batcher.add_argument("--id-column", default=None, help="field copied to the output as id")
+    batcher.add_argument("--lang-column", default=None, help="field with an ISO language code per row")
+    batcher.add_argument("--input-format", choices=["jsonl", "csv", "parquet"], default=None, help="default: from suffix")
+    batcher.add_argument("--output-format", choices=["parquet", "jsonl", "csv"], default="parquet")
+    batcher.add_argument("--rows-per-part", type=int, default=1000, help="rows per atomic output part")
+    batcher.add_argument("--max-chars", type=int, default=1_000_000, help="longer texts become error rows")
+    batcher.add_argument("--no-sentences", action="store_true", help="write only the article profile columns")
+    batcher.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16", "int8"], default="auto",
+                         help="auto: bf16/fp16 on GPU, fp32 on CPU; int8 and bf16 are faster CPU modes")
+    batcher.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass")
+    batcher.add_argument("--threads", type=int, default=None, help="torch threads per process (default: all cores)")
+    batcher.add_argument("--engine", choices=["local", "ray"], default="local", help="ray: Ray Data actor pool")
+    batcher.add_argument("--workers", type=int, default=None, help="ray: model replicas (default: one per GPU, else 1)")
+    batcher.add_argument("--cpus-per-worker", type=float, default=1.0, help="ray: CPUs reserved per replica")
+    batcher.add_argument("--gpus-per-worker", type=float, default=None, help="ray: default 1 when the cluster has GPUs")
+    batcher.add_argument("--ray-address", default=None, help="ray: cluster address (default: RAY_ADDRESS or a local Ray)")
+    batcher.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_model_options(batcher)
+    batcher.set_defaults(run=batch)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(prog="slant", description="Find how news articles frame what they report.")
@@ -145,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     reporter.add_argument("-o", "--output", default="report.html", help="HTML file to write")
     add_model_options(reporter)
     reporter.set_defaults(run=report)
+
+    add_batch_parser(commands)
 
     data = commands.add_parser("data", help="starter-corpus tools").add_subparsers(dest="data_command", required=True)
     for name, run, help_ in [("validate", data_validate, "check schema, spans, duplicates, leakage, checksum"),

@@ -102,3 +102,11 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def model_labels(model_dir: Path) -> tuple[str, ...]:
+    """The label order of a saved model, read from ``slant.json`` without loading weights."""
+    path = Path(model_dir) / SETTINGS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{model_dir}: not a slant model directory (no {SETTINGS_FILE})")
+    return tuple(json.loads(path.read_text(encoding="utf-8"))["labels"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from slant.evidence import decode_evidence
 from slant.language import detect_language
 from slant.model import SlantModel
 from slant.model_dir import ModelSettings, load_model, read_settings, save_model_dir
+from slant.precision import apply_precision, resolve_precision
 from slant.results import ArticleScore, SentencePrediction, profile
 from slant.segmentation import CONTENT, split_sentences
 
@@ -28,8 +30,37 @@ def pick_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def check_article(text: object, where: str) -> None:
+    """Refuse what is not article text: non-strings (decode bytes first) and binary data (NUL bytes)."""
+    if not isinstance(text, str):
+        raise TypeError(f"{where}: expected str, got {type(text).__name__}; decode bytes first")
+    if "\x00" in text:
+        raise ValueError(f"{where}: text contains NUL bytes: this looks like binary data, not an article")
+
+
+@dataclass
+class Windows:
+    """Tokenised sentences, one entry per window (a sentence longer than max_length has several).
+
+    ``owner[w]`` is the index of the sentence window ``w`` belongs to; windows of one sentence are
+    consecutive and in reading order. Lists are unpadded: padding happens per batch.
+    """
+
+    inputs: dict[str, list[list[int]]]
+    offsets: list[list[tuple[int, int]]]
+    owner: np.ndarray
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Tokens per window (what a batch is padded to)."""
+        return np.fromiter((len(ids) for ids in self.inputs["input_ids"]), dtype=np.int64, count=len(self.owner))
+
+
 class Predictor:
     """Multi-label sentence scorer: ``predictor(["..."])`` -> ``list[SentencePrediction]``.
+
+    Sentences are tokenised together, sorted by token length and batched, so each batch is padded
+    only to its own longest sentence; :meth:`score_batch` pools the sentences of many articles.
 
     >>> predictor = Predictor.from_pretrained("outputs/quickstart/model")  # doctest: +SKIP
     >>> predictor(["Police said the suspect had fled."])[0].labels           # doctest: +SKIP
@@ -38,10 +69,11 @@ class Predictor:
 
     def __init__(
         self, model: SlantModel, tokenizer: PreTrainedTokenizerBase, settings: ModelSettings,
-        device: str = "auto", batch_size: int = 32,
+        device: str = "auto", batch_size: int = 32, precision: str = "fp32",
     ) -> None:
         self.device = pick_device(device)
-        self.model = model.to(self.device).eval()
+        self.precision = resolve_precision(precision, self.device)
+        self.model = apply_precision(model.to(self.device).eval(), self.precision)
         self.tokenizer = tokenizer
         self.settings = settings
         self.batch_size = batch_size
@@ -49,17 +81,30 @@ class Predictor:
         self.thresholds = np.array([settings.thresholds[n] for n in self.labels])
         temperatures = [settings.temperatures.get(n, 1.0) for n in self.labels]
         self._temperatures = torch.tensor(temperatures, dtype=torch.float32, device=self.device)
+        self._input_names = [n for n in tokenizer.model_input_names if n in ("input_ids", "attention_mask", "token_type_ids")]
 
     @classmethod
-    def from_pretrained(cls, model_dir: str | Path, device: str = "auto", batch_size: int = 32) -> Predictor:
-        """Load a directory written by training (safetensors only, never remote code)."""
+    def from_pretrained(
+        cls, model_dir: str | Path, device: str = "auto", batch_size: int = 32, precision: str = "auto",
+    ) -> Predictor:
+        """Load a directory written by training (safetensors only, never remote code).
+
+        Args:
+            model_dir: the saved model directory.
+            device: ``auto`` (GPU if any), ``cpu``, ``cuda``, ``cuda:1``...
+            batch_size: sentences (windows) per forward pass.
+            precision: ``auto`` (bf16/fp16 on GPU, fp32 on CPU), ``fp32``, ``bf16``, ``fp16`` or ``int8``
+                (CPU); see :mod:`slant.precision`.
+        """
         model_dir = Path(model_dir)
         model = load_model(model_dir)
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        return cls(model, tokenizer, read_settings(model_dir, model.config.id2label), device, batch_size)
+        return cls(model, tokenizer, read_settings(model_dir, model.config.id2label), device, batch_size, precision)
 
     def save_pretrained(self, out_dir: str | Path) -> Path:
-        """Write this predictor's model, tokenizer and settings to ``out_dir``."""
+        """Write this predictor's model, tokenizer and settings to ``out_dir`` (fp32/bf16/fp16 only)."""
+        if self.precision == "int8":
+            raise ValueError("an int8 predictor is a run-time mode: save the fp32 model and load it with precision=int8")
         return save_model_dir(Path(out_dir), self.model, self.tokenizer, self.settings)
 
     def predict_proba(self, sentences: Sequence[str], progress: bool = False) -> np.ndarray:
@@ -85,25 +130,52 @@ class Predictor:
         Raises:
             TypeError: ``text`` is not a string. ValueError: it contains NUL bytes (binary data).
         """
-        if not isinstance(text, str):
-            raise TypeError(f"score_article expects str, got {type(text).__name__}; decode bytes first")
-        if "\x00" in text:
-            raise ValueError("text contains NUL bytes: this looks like binary data, not an article")
-        lang = lang or detect_language(text)
-        sentences = split_sentences(text, lang if lang != "und" else "en")
-        preds: list[SentencePrediction] = []
-        for start in range(0, len(sentences), SENTENCES_PER_CHUNK):
-            chunk = sentences[start : start + SENTENCES_PER_CHUNK]
-            content = [s for s in chunk if s.kind == CONTENT]
-            scored = iter(self._predict([s.text for s in content], [s.start for s in content]))
-            preds += [next(scored) if s.kind == CONTENT else
-                      SentencePrediction(s.text, s.start, s.end, {}, (), (), s.kind) for s in chunk]
-        return profile(preds, self.labels, lang)
+        return self.score_batch([text], lang)[0]
 
-    def score_articles(self, texts: Iterable[str], lang: str | None = None) -> Iterator[ArticleScore]:
-        """Stream :meth:`score_article` over many articles, one at a time."""
+    def score_batch(self, texts: Sequence[str], lang: str | Sequence[str | None] | None = None) -> list[ArticleScore]:
+        """Score several articles at once: their sentences share length-sorted batches.
+
+        Pooling matters for short articles: one article alone fills few batches. Sentences are
+        scored in chunks of ``SENTENCES_PER_CHUNK``, so a huge article never holds all token outputs.
+
+        Args:
+            texts: articles as strings.
+            lang: one ISO code for all, one per article (``None`` entries are detected), or ``None``.
+
+        Returns:
+            One :class:`ArticleScore` per text, in order.
+
+        Raises:
+            TypeError / ValueError: as :meth:`score_article`, naming the article's position.
+        """
+        langs = list(lang) if isinstance(lang, (list, tuple)) else [lang] * len(texts)
+        for i, text in enumerate(texts):
+            check_article(text, f"article {i}")
+        langs = [code or detect_language(text) for code, text in zip(langs, texts)]
+        articles = [split_sentences(text, code if code != "und" else "en") for text, code in zip(texts, langs)]
+        content = [s for sentences in articles for s in sentences if s.kind == CONTENT]
+        scored: list[SentencePrediction] = []
+        for start in range(0, len(content), SENTENCES_PER_CHUNK):
+            chunk = content[start : start + SENTENCES_PER_CHUNK]
+            scored += self._predict([s.text for s in chunk], [s.start for s in chunk])
+        results = iter(scored)
+        return [profile([next(results) if s.kind == CONTENT else
+                         SentencePrediction(s.text, s.start, s.end, {}, (), (), s.kind) for s in sentences],
+                        self.labels, code)
+                for sentences, code in zip(articles, langs)]
+
+    def score_articles(
+        self, texts: Iterable[str], lang: str | None = None, articles_per_batch: int = 32,
+    ) -> Iterator[ArticleScore]:
+        """Stream :meth:`score_batch` over many articles, ``articles_per_batch`` at a time, in order."""
+        group: list[str] = []
         for text in texts:
-            yield self.score_article(text, lang)
+            group.append(text)
+            if len(group) == articles_per_batch:
+                yield from self.score_batch(group, lang)
+                group = []
+        if group:
+            yield from self.score_batch(group, lang)
 
     def _predict(self, texts: list[str], starts: list[int], progress: bool = False) -> list[SentencePrediction]:
         probs, tokens = self._run(texts, evidence=True, progress=progress)
@@ -115,37 +187,57 @@ class Predictor:
         A sentence longer than ``max_length`` tokens is read in overlapping windows; its label
         probability is the maximum over windows and its tokens are the union of the windows'.
         """
-        texts = [self.settings.text_prefix + s for s in sentences]
-        # Sorting by length keeps padding per batch small; results go back in input order.
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        tokens: list = [None] * len(texts)
-        for i in tqdm(range(0, len(texts), self.batch_size), disable=not progress, unit="batch"):
+        windows = self._preprocess([self.settings.text_prefix + s for s in sentences])
+        lengths = windows.lengths
+        # Sorted by token count, each batch pads to nearly its own length; results return in input order.
+        order = np.argsort(lengths, kind="stable")
+        window_probs = np.zeros((len(lengths), len(self.labels)), dtype=np.float32)
+        window_tokens: list = [None] * len(lengths)
+        for i in tqdm(range(0, len(order), self.batch_size), disable=not progress, unit="batch"):
             idx = order[i : i + self.batch_size]
-            batch, offsets, owner = self._preprocess([texts[j] for j in idx])
-            window_probs, token_probs = self._forward(batch)
-            keep = batch["attention_mask"].bool().cpu().numpy()
-            for k, j in enumerate(idx):
-                rows = np.flatnonzero(owner == k)
-                probs[j] = window_probs[rows].max(axis=0)
-                if evidence:
-                    tokens[j] = (np.concatenate([token_probs[r][keep[r]] for r in rows]),
-                                 [tuple(o) for r in rows for o in offsets[r][keep[r]].tolist()])
+            probs, token_probs = self._forward(self._collate(windows, idx), evidence)
+            window_probs[idx] = probs
+            if evidence:
+                for row, w in enumerate(idx):
+                    window_tokens[w] = token_probs[row, : lengths[w]]
+        probs = np.full((len(sentences), len(self.labels)), -np.inf, dtype=np.float32)
+        np.maximum.at(probs, windows.owner, window_probs)
+        tokens: list = [None] * len(sentences)
+        if evidence:
+            # A sentence's windows are consecutive: bounds[j]:bounds[j + 1].
+            bounds = np.searchsorted(windows.owner, np.arange(len(sentences) + 1))
+            for j in range(len(sentences)):
+                mine = range(bounds[j], bounds[j + 1])
+                tokens[j] = (np.concatenate([window_tokens[w] for w in mine]),
+                             [o for w in mine for o in windows.offsets[w]])
         return probs, tokens
 
-    def _preprocess(self, texts: list[str]) -> tuple[dict[str, torch.Tensor], np.ndarray, np.ndarray]:
-        batch = self.tokenizer(texts, truncation=True, max_length=self.settings.max_length, padding=True,
-                               return_tensors="pt", return_offsets_mapping=True, return_overflowing_tokens=True,
-                               stride=min(WINDOW_STRIDE, self.settings.max_length // 4))
-        offsets = batch.pop("offset_mapping").numpy()
-        owner = batch.pop("overflow_to_sample_mapping").numpy()
-        return {k: v.to(self.device) for k, v in batch.items()}, offsets, owner
+    def _preprocess(self, texts: list[str]) -> Windows:
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.settings.max_length,
+                                 return_offsets_mapping=True, return_overflowing_tokens=True,
+                                 stride=min(WINDOW_STRIDE, self.settings.max_length // 4))
+        return Windows(inputs={k: encoded[k] for k in self._input_names if k in encoded},
+                       offsets=[[tuple(o) for o in offsets] for offsets in encoded["offset_mapping"]],
+                       owner=np.asarray(encoded["overflow_to_sample_mapping"], dtype=np.int64))
+
+    def _collate(self, windows: Windows, idx: np.ndarray) -> dict[str, torch.Tensor]:
+        """Right-pad the windows ``idx`` to their longest one."""
+        width = max(len(windows.inputs["input_ids"][w]) for w in idx)
+        batch = {}
+        for name, rows in windows.inputs.items():
+            pad = self.tokenizer.pad_token_id if name == "input_ids" else 0
+            array = np.full((len(idx), width), pad, dtype=np.int64)
+            for r, w in enumerate(idx):
+                array[r, : len(rows[w])] = rows[w]
+            batch[name] = torch.from_numpy(array).to(self.device)
+        return batch
 
     @torch.inference_mode()
-    def _forward(self, batch: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, batch: dict[str, torch.Tensor], evidence: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         out = self.model(**batch)
         probs = torch.sigmoid(out.logits.float() / self._temperatures)
-        return probs.cpu().numpy(), torch.sigmoid(out.token_logits.float()).cpu().numpy()
+        token_probs = torch.sigmoid(out.token_logits.float()).cpu().numpy() if evidence else None
+        return probs.cpu().numpy(), token_probs
 
     def _postprocess(self, texts: list[str], starts: list[int], probs: np.ndarray, tokens: list) -> list[SentencePrediction]:
         preds = []

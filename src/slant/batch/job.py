@@ -1,0 +1,161 @@
+"""``slant batch``: score every row of a file into atomic, resumable output parts.
+
+The job reads the input as a stream, skips the rows that finished parts already cover, cuts the
+rest into parts of ``rows_per_part`` rows, scores each part with an engine (in this process, or
+on Ray Data) and writes it atomically. Memory stays bounded by a part (times the Ray window).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from slant.batch.parts import PartFile, check_manifest, count_errors, finished_parts, sync_dir, write_part
+from slant.batch.records import ERROR, ScorerSpec
+from slant.batch.rows import InputRow, RowSpec, count_rows, detect_format, iter_rows
+from slant.model_dir import model_labels
+
+log = logging.getLogger(__name__)
+
+DONE = "_SUCCESS"
+
+
+@dataclass(frozen=True)
+class Part:
+    """Consecutive input rows scored and written together."""
+
+    first: int
+    rows: list[InputRow]
+
+    @property
+    def end(self) -> int:
+        """One past the last row."""
+        return self.first + len(self.rows)
+
+
+Engine = Callable[[Iterable[Part], ScorerSpec], Iterator[tuple[Part, list[dict[str, Any]]]]]
+
+
+@dataclass
+class BatchSummary:
+    """What a run did: ``rows`` in the input, ``errors`` among them, and this run's share of the work."""
+
+    rows: int = 0
+    errors: int = 0
+    scored_now: int = 0
+    skipped: int = 0
+    sentences_now: int = 0
+    parts: int = 0
+    seconds: float = 0.0
+    error_examples: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was scored, 1 when some rows are error rows."""
+        return 1 if self.errors else 0
+
+
+def local_engine(parts: Iterable[Part], spec: ScorerSpec) -> Iterator[tuple[Part, list[dict[str, Any]]]]:
+    """Score parts one after another with one predictor in this process."""
+    scorer = spec.build()
+    for part in parts:
+        yield part, scorer(part.rows)
+
+
+def pending_parts(rows: Iterable[InputRow], done: list[PartFile], rows_per_part: int) -> Iterator[Part]:
+    """Group the rows no finished part covers into parts of at most ``rows_per_part`` consecutive rows."""
+    current: list[InputRow] = []
+    k = 0
+    for row in rows:
+        while k < len(done) and done[k].end <= row.row:
+            k += 1
+        covered = k < len(done) and done[k].first <= row.row
+        if current and (covered or len(current) == rows_per_part):
+            yield Part(current[0].row, current)
+            current = []
+        if not covered:
+            current.append(row)
+    if current:
+        yield Part(current[0].row, current)
+
+
+def run_batch(
+    input_path: Path, out_dir: Path, spec: ScorerSpec, rows: RowSpec = RowSpec(), input_format: str | None = None,
+    output_format: str = "parquet", rows_per_part: int = 1000, engine: Engine = local_engine, progress: bool = True,
+) -> BatchSummary:
+    """Score every row of ``input_path`` into parts under ``out_dir``; rerun the same call to resume.
+
+    Args:
+        input_path: JSONL, CSV or Parquet file with one article per row.
+        out_dir: directory of ``part-*`` files (created; a finished job also gets ``_SUCCESS``).
+        spec: the model and how to run it.
+        rows: which columns hold text, id and language, and the text size limit.
+        input_format: ``jsonl``/``csv``/``parquet``; from the suffix when ``None``.
+        output_format: ``parquet``, ``jsonl`` or ``csv``.
+        rows_per_part: rows per output part: the unit of atomic writes and of work lost to a crash.
+        engine: :func:`local_engine` or :func:`slant.batch.ray_engine.ray_engine`.
+        progress: show a progress bar with rows/s and sentences/s.
+
+    Returns:
+        A :class:`BatchSummary`; every input row has exactly one record in the parts.
+
+    Raises:
+        InputFormatError: the input cannot be read as a whole. JobMismatchError: ``out_dir`` holds another job.
+    """
+    started = time.perf_counter()
+    fmt = detect_format(input_path, input_format)
+    check_manifest(out_dir, job_description(input_path, fmt, spec, rows, output_format))
+    (out_dir / DONE).unlink(missing_ok=True)
+    done = finished_parts(out_dir, output_format)
+    summary = BatchSummary(skipped=sum(p.end - p.first for p in done), parts=len(done))
+    summary.errors = sum(count_errors(p) for p in done)
+    labels = model_labels(Path(spec.model_dir))
+    bar = tqdm(total=count_rows(input_path, fmt), initial=summary.skipped, unit="row", disable=not progress,
+               desc=f"slant batch {input_path.name}")
+    todo = pending_parts(iter_rows(input_path, rows, fmt), done, rows_per_part)
+    for part, records in engine(todo, spec):
+        if len(records) != len(part.rows) or [r["row"] for r in records] != [r.row for r in part.rows]:
+            raise RuntimeError(f"engine returned {len(records)} records for rows {part.first}-{part.end - 1}")
+        write_part(out_dir, part.first, records, labels, output_format)
+        errors = [r["error"] for r in records if r["status"] == ERROR]
+        summary.errors += len(errors)
+        summary.error_examples += errors[: max(0, 20 - len(summary.error_examples))]
+        summary.scored_now += len(records)
+        summary.sentences_now += sum(r["n_content"] or 0 for r in records)
+        summary.parts += 1
+        bar.update(len(records))
+        bar.set_postfix(errors=summary.errors, sent_per_s=f"{summary.sentences_now / bar.format_dict['elapsed']:.0f}"
+                        if bar.format_dict["elapsed"] else "-", refresh=False)
+    bar.close()
+    summary.rows = summary.skipped + summary.scored_now
+    summary.seconds = time.perf_counter() - started
+    finish(out_dir, summary, output_format)
+    return summary
+
+
+def job_description(input_path: Path, fmt: str, spec: ScorerSpec, rows: RowSpec, output_format: str) -> dict[str, Any]:
+    """What must stay the same for a restart to continue a job (the manifest)."""
+    return {"input": str(input_path.resolve()), "input_bytes": input_path.stat().st_size, "input_format": fmt,
+            "output_format": output_format, "model": str(Path(spec.model_dir).resolve()),
+            "labels": list(model_labels(Path(spec.model_dir))), "precision": spec.precision,
+            "with_sentences": spec.with_sentences, "lang": spec.lang, **asdict(rows)}
+
+
+def finish(out_dir: Path, summary: BatchSummary, output_format: str) -> None:
+    """Mark the job complete (after checking the parts tile the input with no gap or overlap)."""
+    expected = 0
+    for part in finished_parts(out_dir, output_format):
+        if part.first != expected:
+            raise RuntimeError(f"{out_dir}: rows {expected}-{part.first - 1} have no part (or parts overlap)")
+        expected = part.end
+    if expected != summary.rows:
+        raise RuntimeError(f"{out_dir}: parts cover {expected} rows, the input has {summary.rows}")
+    (out_dir / DONE).write_text(f"rows={summary.rows} errors={summary.errors}\n", encoding="utf-8")
+    sync_dir(out_dir)
+

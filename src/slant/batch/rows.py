@@ -1,0 +1,177 @@
+"""Stream the rows of a JSONL, CSV or Parquet input, one :class:`InputRow` per record.
+
+A record that cannot be scored (malformed JSON, a CSV row with the wrong number of fields,
+undecodable bytes, a missing or empty text field) still yields a row, carrying the reason, so a
+batch job writes an error row for it instead of dropping it. Only problems with the whole file
+(unknown format, a text column absent from the header or schema) raise :class:`InputFormatError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+PARQUET_ROWS_PER_READ = 1024
+
+
+class InputFormatError(ValueError):
+    """The input file as a whole cannot be read (named with the reason)."""
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """Which fields of a record hold the article and its metadata, and the size limit."""
+
+    text_column: str = "text"
+    id_column: str | None = None
+    lang_column: str | None = None
+    max_chars: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One input record: ``row`` is its 0-based position; ``error`` is set when it cannot be scored."""
+
+    row: int
+    text: str | None = None
+    id: str | None = None
+    lang: str | None = None
+    error: str | None = None
+
+
+def detect_format(path: Path, fmt: str | None = None) -> str:
+    """``jsonl``, ``csv`` or ``parquet``: ``fmt`` when given, else from the file suffix."""
+    fmt = fmt or FORMATS.get(path.suffix.lower())
+    if fmt not in ("jsonl", "csv", "parquet"):
+        raise InputFormatError(f"{path}: cannot tell the format from the suffix {path.suffix!r}; "
+                               "use .jsonl, .csv or .parquet, or pass --input-format")
+    return fmt
+
+
+def iter_rows(path: Path, spec: RowSpec, fmt: str | None = None) -> Iterator[InputRow]:
+    """Yield every record of ``path`` in file order, in bounded memory.
+
+    Args:
+        path: the input file.
+        spec: columns and limits.
+        fmt: ``jsonl``, ``csv`` or ``parquet``; detected from the suffix when ``None``.
+
+    Raises:
+        InputFormatError: the file is missing, of unknown format, or lacks the text column.
+    """
+    if not path.is_file():
+        raise InputFormatError(f"{path}: no such file")
+    reader = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[detect_format(path, fmt)]
+    return reader(path, spec)
+
+
+def check_text(text: object, where: str, spec: RowSpec) -> str | None:
+    """Why ``text`` cannot be scored, or ``None`` when it can."""
+    if text is None:
+        return f"{where}: field {spec.text_column!r} is missing or null"
+    if not isinstance(text, str):
+        return f"{where}: field {spec.text_column!r} must be a string, got {type(text).__name__}"
+    if not text.strip():
+        return f"{where}: field {spec.text_column!r} is empty"
+    if len(text) > spec.max_chars:
+        return f"{where}: field {spec.text_column!r} has {len(text):,} characters, more than max_chars={spec.max_chars:,}"
+    if "\x00" in text:
+        return f"{where}: field {spec.text_column!r} contains NUL bytes (binary data)"
+    if any("\udc80" <= c <= "\udcff" for c in text):  # bytes that were not UTF-8, kept by surrogateescape
+        return f"{where}: field {spec.text_column!r} has undecodable bytes (not valid UTF-8)"
+    return None
+
+
+def make_row(row: int, record: dict, where: str, spec: RowSpec) -> InputRow:
+    """An :class:`InputRow` from one parsed record (a dict of fields)."""
+    text = record.get(spec.text_column)
+    ident = record.get(spec.id_column) if spec.id_column else None
+    lang = record.get(spec.lang_column) if spec.lang_column else None
+    meta = {"id": None if ident is None else str(ident), "lang": str(lang) if lang else None}
+    error = check_text(text, where, spec)
+    return InputRow(row, None, error=error, **meta) if error else InputRow(row, text, **meta)
+
+
+def _jsonl_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
+    row = 0
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue  # blank lines separate nothing in JSONL; they are not records
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                yield InputRow(row, error=f"{where}: undecodable bytes: not valid UTF-8 at byte {err.start}")
+            else:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as err:
+                    yield InputRow(row, error=f"{where}: malformed JSON: {err.msg} (column {err.colno})")
+                else:
+                    if isinstance(record, dict):
+                        yield make_row(row, record, where, spec)
+                    else:
+                        yield InputRow(row, error=f"{where}: expected a JSON object, got {type(record).__name__}")
+            row += 1
+
+
+def _csv_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
+    csv.field_size_limit(2**31 - 1)  # the length limit is max_chars, checked per field with a clear error
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        header = next(reader, None)
+        if not header or spec.text_column not in header:
+            raise InputFormatError(f"{path}: line 1: no {spec.text_column!r} column in the header "
+                                   f"(columns: {', '.join(header or []) or 'none'}); pass --text-column")
+        row = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                yield InputRow(row, error=f"{path}:{reader.line_num}: malformed CSV: {err}")
+                row += 1
+                continue
+            if not fields:
+                continue  # an empty line is not a record
+            where = f"{path}:{reader.line_num}"
+            if len(fields) != len(header):
+                yield InputRow(row, error=f"{where}: malformed CSV row: {len(fields)} fields, the header has {len(header)}")
+            else:
+                yield make_row(row, dict(zip(header, fields)), where, spec)
+            row += 1
+
+
+def _parquet_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as err:
+        raise InputFormatError(f"{path}: not a readable Parquet file: {err}") from None
+    names = table.schema_arrow.names
+    wanted = [c for c in (spec.text_column, spec.id_column, spec.lang_column) if c]
+    missing = [c for c in wanted if c not in names]
+    if missing:
+        raise InputFormatError(f"{path}: no column {missing[0]!r} (columns: {', '.join(names)})")
+    row = 0
+    for batch in table.iter_batches(batch_size=PARQUET_ROWS_PER_READ, columns=list(dict.fromkeys(wanted))):
+        for record in batch.to_pylist():
+            yield make_row(row, record, f"{path}: row {row}", spec)
+            row += 1
+
+
+def count_rows(path: Path, fmt: str | None = None) -> int | None:
+    """Number of records when it is cheap to know (Parquet metadata), else ``None``."""
+    if detect_format(path, fmt) != "parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows

@@ -1,0 +1,173 @@
+"""`slant batch`: every input row gets exactly one record, errors are located, jobs resume after kill -9."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from slant.batch import JobMismatchError, RowSpec, ScorerSpec, iter_rows, local_engine, read_part, run_batch
+from slant.batch.parts import finished_parts
+from slant.cli import main
+
+SENTENCES = ["The minister said the plan had failed.", "Prices may rise next year, analysts believe.",
+             "Thugs smashed the windows of the shop.", "Die Brücke wurde am Montag geöffnet."]
+
+
+def article(i: int) -> str:
+    return f"{SENTENCES[i % 4]} Report number {i} was filed."
+
+
+def all_records(out_dir: Path, fmt: str = "parquet") -> list[dict]:
+    return [r for part in finished_parts(out_dir, fmt) for r in read_part(part)]
+
+
+def write_jsonl(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def test_every_jsonl_row_gets_one_record_with_located_errors(trained_model_dir, tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", [
+        json.dumps({"id": "a", "text": article(0)}).encode(),
+        b'{"id": "b", "text": "unterminated',                     # malformed JSON
+        b"",                                                      # blank line: not a record
+        json.dumps({"id": "c", "body": "no text field"}).encode(),
+        b'{"id": "d", "text": "caf\xe9"}',                        # latin-1 byte, not UTF-8
+        json.dumps({"id": "e", "text": "   "}).encode(),
+        b"[1, 2]",
+        json.dumps({"id": 7, "text": article(1)}).encode(),
+    ])
+    code = main(["batch", str(src), str(tmp_path / "out"), "--model", str(trained_model_dir), "--id-column", "id",
+                 "--lang", "en", "--quiet", "--rows-per-part", "3"])
+    assert code == 1  # some rows are error rows
+    records = all_records(tmp_path / "out")
+    assert [r["row"] for r in records] == list(range(7))
+    assert [r["status"] for r in records] == ["ok", "error", "error", "error", "error", "error", "ok"]
+    errors = [r["error"] for r in records]
+    assert "in.jsonl:2: malformed JSON" in errors[1]
+    assert "in.jsonl:4: field 'text' is missing" in errors[2]
+    assert "in.jsonl:5: undecodable bytes" in errors[3]
+    assert "in.jsonl:6: field 'text' is empty" in errors[4]
+    assert "in.jsonl:7: expected a JSON object" in errors[5]
+    assert records[6]["id"] == "7" and records[0]["n_content"] == 2
+    assert records[0]["sentences"][0]["text"] == SENTENCES[0]
+    assert set(records[0]["sentences"][0]["scores"]) == {"attribution", "hedging", "loaded"}
+    assert (tmp_path / "out" / "_SUCCESS").is_file()
+    assert "malformed JSON" in capsys.readouterr().err
+
+
+def test_csv_rows_and_header_errors(trained_model_dir, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b'id,text\n1,"' + article(0).encode() + b'"\n2,too,many\n3,caf\xe9\n4,"multi\nline text."\n')
+    out = tmp_path / "out"
+    assert main(["batch", str(src), str(out), "--model", str(trained_model_dir), "--id-column", "id",
+                 "--output-format", "csv", "--lang", "en", "--quiet"]) == 1
+    records = all_records(out, "csv")
+    assert [r["id"] for r in records] == ["1", "", "3", "4"]
+    assert "in.csv:3: malformed CSV row: 3 fields, the header has 2" in records[1]["error"]
+    assert "in.csv:4: field 'text' has undecodable bytes" in records[2]["error"]
+    assert records[3]["status"] == "ok" and json.loads(records[3]["sentences"])[0]["start"] == 0
+
+    (tmp_path / "nocol.csv").write_text("id,body\n1,hello\n", encoding="utf-8")
+    assert main(["batch", str(tmp_path / "nocol.csv"), str(tmp_path / "o2"), "--model", str(trained_model_dir),
+                 "--quiet"]) == 2
+    assert "nocol.csv: line 1: no 'text' column in the header (columns: id, body)" in capsys.readouterr().err
+
+
+def test_parquet_in_jsonl_out_keeps_ids_and_limits_length(trained_model_dir, tmp_path):
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"doc": ["x1", "x2", "x3"], "body": [article(2), None, "a" * 500]}), src)
+    summary = run_batch(src, tmp_path / "out", ScorerSpec(str(trained_model_dir), device="cpu", lang="en"),
+                        RowSpec(text_column="body", id_column="doc", max_chars=400), output_format="jsonl",
+                        progress=False)
+    assert (summary.rows, summary.errors, summary.exit_code) == (3, 2, 1)
+    records = all_records(tmp_path / "out", "jsonl")
+    assert [r["id"] for r in records] == ["x1", "x2", "x3"]
+    assert "row 1: field 'body' is missing or null" in records[1]["error"]
+    assert "500 characters, more than max_chars=400" in records[2]["error"]
+
+
+def failing_after(n_parts: int):
+    """An engine that dies (like a killed process) after writing ``n_parts`` parts."""
+    def engine(parts, spec):
+        for i, scored in enumerate(local_engine(parts, spec)):
+            if i == n_parts:
+                raise KeyboardInterrupt
+            yield scored
+    return engine
+
+
+def test_restart_scores_only_missing_rows_and_refuses_another_job(trained_model_dir, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"text": article(i)}).encode() for i in range(25)])
+    spec = ScorerSpec(str(trained_model_dir), device="cpu", lang="en")
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(src, out, spec, rows_per_part=4, engine=failing_after(2), progress=False)
+    (out / ".part-000000008-000000012.parquet.tmp").write_bytes(b"half a part")  # a write cut short
+    assert not (out / "_SUCCESS").exists()
+    summary = run_batch(src, out, spec, rows_per_part=10, progress=False)  # a different part size is fine
+    assert (summary.skipped, summary.scored_now, summary.rows) == (8, 17, 25)
+    assert [r["row"] for r in all_records(out)] == list(range(25))
+    assert not list(out.glob(".*.tmp"))
+    again = run_batch(src, out, spec, progress=False)
+    assert (again.scored_now, again.rows, again.exit_code) == (0, 25, 0)
+    with pytest.raises(JobMismatchError, match="output_format"):
+        run_batch(src, out, spec, output_format="jsonl", progress=False)
+
+
+def test_kill_9_midway_through_20k_articles_then_rerun_gives_each_row_once(trained_model_dir, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl",
+                      [json.dumps({"id": f"doc-{i}", "text": article(i)}).encode() for i in range(20_000)])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "slant.cli", "batch", str(src), str(out), "--model", str(trained_model_dir),
+               "--id-column", "id", "--lang", "en", "--device", "cpu", "--rows-per-part", "500", "--no-sentences", "--quiet"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    job = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("part-*"))) < 3 and time.monotonic() < deadline and job.poll() is None:
+        time.sleep(0.05)
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    written = len(list(out.glob("part-*")))
+    assert 3 <= written < 40, f"the kill should land mid-job ({written} parts written)"
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = all_records(out)
+    assert [r["row"] for r in records] == list(range(20_000))
+    assert [r["id"] for r in records[:3]] == ["doc-0", "doc-1", "doc-2"]
+    assert f"{written * 500} already done" in done.stderr
+
+
+def test_ray_engine_gives_identical_records(trained_model_dir, tmp_path):
+    pytest.importorskip("ray.data")
+    import ray
+
+    from slant.batch.ray_engine import RayOptions, ray_engine
+
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"text": article(i)}).encode() for i in range(30)]
+                      + [b"{broken"])
+    spec = ScorerSpec(str(trained_model_dir), device="cpu", lang="en", threads=1)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        run_batch(src, tmp_path / "ray", spec, rows_per_part=8, progress=False,
+                  engine=ray_engine(RayOptions(workers=2, parts_per_window=2)))
+    finally:
+        ray.shutdown()
+    run_batch(src, tmp_path / "local", spec, rows_per_part=8, progress=False)
+    local, on_ray = all_records(tmp_path / "local"), all_records(tmp_path / "ray")
+    assert len(local) == 31 and local[-1]["status"] == "error"
+    assert on_ray == local
+
+
+def test_rows_reader_streams_without_reading_everything(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"text": "x"}).encode()] * 3 + [b"{"])
+    rows = iter_rows(src, RowSpec())
+    assert next(rows).row == 0  # a generator: nothing beyond the first line is parsed yet
+    assert [r.error is None for r in rows] == [True, True, False]
