@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
+from transformers.training_args import ParallelMode
 
 from slant import __version__
 from slant.calibration import expected_calibration_error, fit_temperatures, sigmoid
@@ -130,9 +132,22 @@ def precision_flags(precision: str) -> dict[str, bool]:
     return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
 
 
+def launched_on_cpu() -> bool:
+    """True when a launcher (``torchrun``, ``accelerate launch``) started several processes on a machine without CUDA.
+
+    ``TrainingArguments`` only sets up multi-process CPU training when told ``use_cpu``; otherwise every
+    process silently trains alone on the whole data set.
+    """
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+
+
 def training_arguments(cfg: TrainerConfig, output_dir: Path, seed: int) -> TrainingArguments:
-    """Translate :class:`TrainerConfig` into ``TrainingArguments`` (checkpoints under ``output_dir``)."""
+    """Translate :class:`TrainerConfig` into ``TrainingArguments`` (checkpoints under ``output_dir``).
+
+    Under ``torchrun`` / ``accelerate launch`` this also joins the process group.
+    """
     evaluating = cfg.eval_strategy != "no"
+    cpu_processes = launched_on_cpu()
     return TrainingArguments(
         output_dir=str(output_dir),
         learning_rate=cfg.learning_rate,
@@ -162,8 +177,45 @@ def training_arguments(cfg: TrainerConfig, output_dir: Path, seed: int) -> Train
         report_to="none",
         remove_unused_columns=False,  # tokenize_splits already keeps exactly the model's columns
         label_names=list(TARGETS),
+        # DDP: every trainable weight gets a gradient (the unused pooler is dropped) unless the evidence
+        # head is off; searching for unused weights would cost an extra autograd traversal per step.
+        ddp_find_unused_parameters=cfg.evidence_weight == 0,
+        use_cpu=cpu_processes,
+        ddp_backend="gloo" if cpu_processes else None,  # accelerate would pick MPI where torch has it
         **precision_flags(cfg.precision),
     )
+
+
+def check_world(args: TrainingArguments) -> None:
+    """Fail fast if a launcher started several processes that did not join one data-parallel job.
+
+    Such processes would each train alone on all the data and race on one output directory.
+    """
+    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    if launched > 1 and (args.world_size != launched or args.parallel_mode != ParallelMode.DISTRIBUTED):
+        raise RuntimeError(f"{launched} processes were launched but transformers set up {args.parallel_mode.value} "
+                           f"training with world_size={args.world_size}")
+    if args.process_index == 0:
+        log.info("world_size=%d (%s): global batch %d = %d per device x %d accumulation steps x %d processes",
+                 args.world_size, args.parallel_mode.value,
+                 args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size,
+                 args.per_device_train_batch_size, args.gradient_accumulation_steps, args.world_size)
+
+
+def rank_zero_output_dir(output_dir: Path, args: TrainingArguments) -> Path:
+    """Rank 0's ``output_dir``, on every rank.
+
+    Checkpoints are written by rank 0 and the best one is reloaded by every rank, so all must use one
+    directory; Hydra's default run directory is a per-second timestamp that ranks started in different
+    seconds would not share.
+    """
+    if args.world_size == 1:
+        return output_dir
+    shared = [str(output_dir)]
+    torch.distributed.broadcast_object_list(shared, src=0)
+    if shared[0] != str(output_dir):
+        log.warning("rank %d: writing under rank 0's output_dir %s, not %s", args.process_index, shared[0], output_dir)
+    return Path(shared[0])
 
 
 def tokenize_splits(
@@ -250,6 +302,9 @@ def train(cfg: TrainConfig) -> TrainResult:
     encoded = tokenize_splits(data.splits, tokenizer, cfg.model.max_length, labels.names, cfg.model.text_prefix)
     output_dir = Path(cfg.output_dir)
     args = training_arguments(cfg.trainer, output_dir / "checkpoints", cfg.seed)
+    check_world(args)
+    output_dir = rank_zero_output_dir(output_dir, args)
+    args.output_dir = str(output_dir / "checkpoints")
     callbacks = [EarlyStoppingCallback(cfg.trainer.early_stopping_patience)] if cfg.trainer.early_stopping_patience else []
     trainer = MaskedLossTrainer(
         model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
