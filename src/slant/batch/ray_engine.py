@@ -100,7 +100,7 @@ def score_window(
               for part in window]
     scored = ray.data.from_arrow(blocks).map_batches(
         PartScorer, fn_constructor_kwargs={"spec": spec}, batch_size=None, batch_format="pyarrow",
-        concurrency=workers, num_cpus=cpus, num_gpus=gpus,
+        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus, num_gpus=gpus,
     )
     firsts = [part.first for part in window]
     received: dict[int, dict[int, dict[str, Any]]] = {part.first: {} for part in window}
