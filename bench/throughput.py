@@ -101,7 +101,8 @@ def load_workload(args: argparse.Namespace) -> Workload:
 
 def mode_names(compile: bool) -> list[str]:
     """Every mode of this run, in table order."""
-    slant = ["fp32", *(["bf16"] if cpu_supports_bf16() else []), "int8", *(["fp32 compiled", "int8 compiled"] * compile)]
+    slant = ["fp32", *(["bf16"] if cpu_supports_bf16() else []), "int8"]
+    slant += ["fp32 compiled", "int8 compiled"] if compile else []
     return [PIPELINE, *(f"slant {name}" for name in slant), EVIDENCE]
 
 
