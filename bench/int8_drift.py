@@ -15,13 +15,13 @@ import argparse
 import copy
 import warnings
 
-import numpy as np
 import torch
+from throughput import (  # bench/ is on sys.path when this script runs
+    drift_from,
+    load_workload,
+)
 from torch import nn
 
-from slant.config import DataConfig, SourceConfig
-from slant.data.loading import load_splits
-from slant.labels import LabelSet
 from slant.precision import Int8Linear, cpu_supports_bf16
 from slant.predictor import Predictor
 
@@ -47,8 +47,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     fp32 = Predictor.from_pretrained(args.model_dir, "cpu", precision="fp32")
-    data = DataConfig(sources={"data": SourceConfig(path=args.data)})
-    sentences = list(load_splits(data, LabelSet.of(fp32.labels)).splits[args.split]["text"])
+    sentences = load_workload(args).sentences
     reference = fp32.predict_proba(sentences)
     variants = {"int8 weights only (activations fp32)": Predictor(
         round_weights_to_int8(fp32.model), fp32.tokenizer, fp32.settings, "cpu", precision="fp32")}
@@ -61,10 +60,8 @@ def main() -> None:
     print("| variant | max drift | p99 drift | label agreement |")
     print("|---|---|---|---|")
     for name, predictor in variants.items():
-        probs = predictor.predict_proba(sentences)
-        drift = np.abs(probs - reference)
-        agreement = ((probs >= fp32.thresholds) == (reference >= fp32.thresholds)).mean()
-        print(f"| {name} | {drift.max():.3f} | {np.quantile(drift, 0.99):.3f} | {agreement:.2%} |")
+        stats = drift_from(predictor.predict_proba(sentences), reference, fp32.thresholds)
+        print(f"| {name} | {stats['max_drift']:.3f} | {stats['p99_drift']:.3f} | {stats['label_agreement']:.2%} |")
 
 
 if __name__ == "__main__":

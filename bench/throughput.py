@@ -99,6 +99,13 @@ def load_workload(args: argparse.Namespace) -> Workload:
     return Workload(sentences, np.array(split["labels"], dtype=float), texts, np.array([len(t) for t in tokens]))
 
 
+def drift_from(probs: np.ndarray, reference: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
+    """Max and p99 absolute probability drift from ``reference``, and the share of equal label decisions."""
+    drift = np.abs(probs - reference)
+    return {"max_drift": float(drift.max()), "p99_drift": float(np.quantile(drift, 0.99)),
+            "label_agreement": float(((probs >= thresholds) == (reference >= thresholds)).mean())}
+
+
 def mode_names(compile: bool) -> list[str]:
     """Every mode of this run, in table order."""
     slant = ["fp32", *(["bf16"] if cpu_supports_bf16() else []), "int8"]
@@ -109,7 +116,11 @@ def mode_names(compile: bool) -> list[str]:
 def build_mode(name: str, args: argparse.Namespace, work: Workload) -> tuple[Callable[[], object], torch.nn.Module, Predictor | None]:
     """``(run, model, predictor)`` for one mode; ``predictor`` is ``None`` for the pipeline."""
     if name == PIPELINE:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+        from transformers import (
+            AutoModelForSequenceClassification,
+            AutoTokenizer,
+            pipeline,
+        )
 
         classifier = AutoModelForSequenceClassification.from_pretrained(args.model_dir, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(args.model_dir, local_files_only=True)
@@ -182,11 +193,8 @@ def main() -> None:
                "gflops": flops / statistics.median(seconds[name]) / 1e9, "rounds_s": seconds[name]}
         if predictor is not None and name != EVIDENCE:
             probs = predictor.predict_proba(work.sentences)
-            flagged, flagged32 = probs >= fp32.thresholds, reference >= fp32.thresholds
-            drift = np.abs(probs - reference)
-            row |= {"max_drift": float(drift.max()), "p99_drift": float(np.quantile(drift, 0.99)),
-                    "label_agreement": float((flagged == flagged32).mean()),
-                    "test_macro_f1": multilabel_metrics(work.y_true, probs, fp32.labels, fp32.thresholds)["f1_macro"]}
+            row |= drift_from(probs, reference, fp32.thresholds)
+            row |= {"test_macro_f1": multilabel_metrics(work.y_true, probs, fp32.labels, fp32.thresholds)["f1_macro"]}
         rows.append(row)
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()

@@ -132,13 +132,18 @@ def precision_flags(precision: str) -> dict[str, bool]:
     return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
 
 
+def launched_processes() -> int:
+    """How many processes ``torchrun`` / ``accelerate launch`` started (1 without a launcher)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 def launched_on_cpu() -> bool:
     """True when a launcher (``torchrun``, ``accelerate launch``) started several processes on a machine without CUDA.
 
     ``TrainingArguments`` only sets up multi-process CPU training when told ``use_cpu``; otherwise every
     process silently trains alone on the whole data set.
     """
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+    return launched_processes() > 1 and not torch.cuda.is_available()
 
 
 def training_arguments(cfg: TrainerConfig, output_dir: Path, seed: int) -> TrainingArguments:
@@ -191,7 +196,7 @@ def check_world(args: TrainingArguments) -> None:
 
     Such processes would each train alone on all the data and race on one output directory.
     """
-    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    launched = launched_processes()
     if launched > 1 and (args.world_size != launched or args.parallel_mode != ParallelMode.DISTRIBUTED):
         raise RuntimeError(f"{launched} processes were launched but transformers set up {args.parallel_mode.value} "
                            f"training with world_size={args.world_size}")
