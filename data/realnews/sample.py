@@ -1,0 +1,87 @@
+"""Draw the real-news sentences the team annotates: whole articles, not sentences filtered for cues.
+
+    python data/realnews/sample.py --out /tmp/candidates --per-lang 800
+
+Documents of each language are shuffled with a fixed seed and taken whole (content sentences only,
+at most ``--per-doc`` from one article so that one long article cannot fill a language) until the
+language has ``--per-lang`` sentences. Writes ``<lang>.jsonl`` with the text for annotators (a
+scratch folder, never the repository) and the standoff fields the shipped annotations keep. The
+split is drawn per document: 50% train, 15% validation, 35% test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+from pathlib import Path
+
+from slant.data.corpora.realnews import documents, fingerprint
+from slant.segmentation import CONTENT, split_sentences
+
+SOURCES = {
+    "de": [("wmt21_news", 1.0)], "fr": [("wmt21_news", 0.5), ("fr_MasakhaNEWS", 0.5)],
+    "ru": [("wmt21_news", 1.0)], "en": [("wmt21_news", 1.0)], "es": [("es_FakeNewsCorpusSpanish", 1.0)],
+    "pt": [("pt_FakeBr", 1.0)], "uk": [("uk_ner-uk_ng", 1.0)], "it": [("it_NewsSD", 1.0)],
+}
+ENGLISH_BLOCK = 20  # the English WMT source has no document ids: contiguous blocks of lines stand in
+
+
+def split_of(corpus: str, doc: str) -> str:
+    """Train/validation/test by a hash of the document, so an article never straddles splits."""
+    bucket = int(hashlib.sha1(f"{corpus}:{doc}".encode()).hexdigest(), 16) % 100
+    return "train" if bucket < 50 else "validation" if bucket < 65 else "test"
+
+
+def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, seed: int) -> list[dict]:
+    """Up to ``quota`` content sentences of whole documents of one corpus."""
+    docs = documents(root, corpus, lang)
+    names = sorted(docs)
+    if corpus == "wmt21_news" and lang == "en":  # group consecutive lines into pseudo-documents
+        groups = [names[k:k + ENGLISH_BLOCK] for k in range(0, len(names), ENGLISH_BLOCK)]
+    else:
+        groups = [[name] for name in names]
+    random.Random(f"{seed}:{lang}:{corpus}").shuffle(groups)
+    rows: list[dict] = []
+    for group in groups:
+        split = split_of(corpus, group[0])
+        taken = 0
+        for doc in group:
+            for sentence in split_sentences(docs[doc], lang):
+                if sentence.kind != CONTENT or len(sentence.text) < 3 or taken >= per_doc:
+                    continue
+                rows.append({"lang": lang, "corpus": corpus, "doc": doc, "start": sentence.start,
+                             "end": sentence.end, "sha1": fingerprint(sentence.text), "split": split,
+                             "text": sentence.text})
+                taken += 1
+        if len(rows) >= quota:
+            break
+    return rows
+
+
+def main() -> None:
+    """Write the candidate files."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", type=Path,
+                        default=Path(os.environ.get("SLANT_CORPORA", "../shared/corpora")) / "realnews")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--per-lang", type=int, default=800)
+    parser.add_argument("--per-doc", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for lang, sources in SOURCES.items():
+        rows = []
+        for corpus, share in sources:
+            rows += candidates(args.corpora, lang, corpus, round(args.per_lang * share), args.per_doc, args.seed)
+        for k, row in enumerate(rows, start=1):
+            row["id"] = f"rn-{lang}-{k:04d}"
+        with (args.out / f"{lang}.jsonl").open("w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        print(lang, len(rows), {s: sum(r["split"] == s for r in rows) for s in ("train", "validation", "test")})
+
+
+if __name__ == "__main__":
+    main()

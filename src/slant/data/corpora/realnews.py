@@ -1,0 +1,145 @@
+"""Real news annotated by the slant team, shipped as standoff annotations over public corpora.
+
+The sentences come from the archives in ``realnews/`` of the shared corpora folder (WMT21 news
+sources, the Spanish Fake News Corpus' real articles, MasakhaNEWS French, NewsSD-Ita, Fake.br's real
+articles, ner-uk's «Наші гроші» articles). Their licences do not all allow redistribution, so
+``data/realnews/*.jsonl`` holds only ids, character offsets, labels and spans; this reader joins
+them with the archives at load time and checks each sentence against a stored hash.
+
+Each annotation row: ``id, lang, corpus, doc, start, end, sha1`` (first 10 hex digits of the
+sentence's SHA-1), the three labels, ``spans`` (offsets relative to the sentence, ``voice`` on
+loaded spans), ``split`` (assigned per document, so no article straddles two splits) and ``note``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import tarfile
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+from slant.data.readers import files_under, read_lines, register_reader
+from slant.data.records import SPLITS, DataError, Example, Span
+from slant.labels import LabelSet
+
+ARCHIVES = {
+    "wmt21_news": "wmt21_news.tar.xz",
+    "es_FakeNewsCorpusSpanish": "es_FakeNewsCorpusSpanish.tar.xz",
+    "fr_MasakhaNEWS": "fr_MasakhaNEWS.tar.xz",
+    "it_NewsSD": "it_NewsSD.tar.xz",
+    "pt_FakeBr": "pt_FakeBr.tar.xz",
+    "uk_ner-uk_ng": "uk_ner-uk_ng.tar.xz",
+}
+WMT_DOCS = {"de": "newstest2021.de-fr.src-docs.tsv", "fr": "newstest2021.fr-de.src-docs.tsv",
+            "ru": "newstest2021.ru-en.src-docs.tsv"}
+WMT_LINES = {"en": "newstest2021.en-de.src.en"}
+
+
+def fingerprint(text: str) -> str:
+    """The hash an annotation stores to prove it still points at the same sentence."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+def archive_members(root: Path, corpus: str) -> dict[str, bytes]:
+    """Every regular file of one corpus archive, by its path inside the archive."""
+    return _members(str(root / ARCHIVES[corpus]))
+
+
+@cache
+def _members(archive: str) -> dict[str, bytes]:
+    if not Path(archive).is_file():
+        raise DataError(archive, None, "corpus", "archive not found; set SLANT_CORPORA to the shared corpora folder")
+    with tarfile.open(archive, "r:xz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+def documents(root: Path, corpus: str, lang: str | None = None) -> dict[str, str]:
+    """``{doc id: text}`` of one corpus; for WMT, ``lang`` picks the source file.
+
+    Sentence-level corpora (NewsSD) give one document per sentence; WMT documents are their segments
+    joined by newlines; the English WMT source has no document ids, so each line is a document.
+    """
+    files = archive_members(root, corpus)
+
+    def text(name: str) -> str:
+        return files[name].decode("utf-8", errors="replace")
+
+    if corpus == "wmt21_news":
+        if lang in WMT_LINES:
+            name = WMT_LINES[lang]
+            lines = text(f"wmt21_news/txt/sources/{name}").splitlines()
+            return {f"{name}:{k + 1}": line for k, line in enumerate(lines)}
+        name = WMT_DOCS[lang]
+        segments: dict[str, list[str]] = {}
+        for row in csv.reader(io.StringIO(text(f"wmt21_news/txt/sources/{name}")), delimiter="\t",
+                              quoting=csv.QUOTE_NONE):
+            if len(row) >= 4 and row[1] == lang:
+                segments.setdefault(f"{name}:{row[0]}", []).append(row[3])
+        return {doc: "\n".join(parts) for doc, parts in segments.items()}
+    if corpus == "es_FakeNewsCorpusSpanish":
+        docs = {}
+        for split in ("train", "development", "test"):
+            for k, line in enumerate(text(f"es_FakeNewsCorpusSpanish/{split}.jsonl").splitlines()):
+                row = {key.lower(): value for key, value in json.loads(line).items()}
+                if str(row.get("category")).lower() in {"true", "1"}:
+                    docs[f"{split}:{row.get('id', k)}"] = row["text"]
+        return docs
+    if corpus == "fr_MasakhaNEWS":
+        rows = csv.DictReader(io.StringIO(text("fr_MasakhaNEWS/dev.tsv")), delimiter="\t")
+        return {f"dev:{k}": row["text"] for k, row in enumerate(rows)}
+    if corpus == "it_NewsSD":
+        docs = {}
+        for split in ("train", "val", "test"):
+            rows = csv.DictReader(io.StringIO(text(f"it_NewsSD/italian/{split}.csv")))
+            docs.update({f"{split}:{k}": row["Sentence"].strip() for k, row in enumerate(rows)})
+        return docs
+    folder = {"pt_FakeBr": "pt_FakeBr/true/", "uk_ner-uk_ng": "uk_ner-uk_ng/"}[corpus]
+    return {name[len(folder):-4]: text(name) for name in files
+            if name.startswith(folder) and name.endswith(".txt") and "/" not in name[len(folder):]}
+
+
+def resolve(root: Path, row: dict, path: Path, line: int) -> str:
+    """The sentence an annotation row points at, checked against its stored hash."""
+    corpus, doc = row.get("corpus"), row.get("doc")
+    if corpus not in ARCHIVES:
+        raise DataError(path, line, "corpus", f"unknown corpus {corpus!r}; known: {sorted(ARCHIVES)}")
+    docs = documents(root, corpus, row.get("lang"))
+    if doc not in docs:
+        raise DataError(path, line, "doc", f"document {doc!r} not in {corpus}")
+    sentence = docs[doc][row["start"]:row["end"]]
+    if fingerprint(sentence) != row.get("sha1"):
+        raise DataError(path, line, "sha1", f"{corpus}:{doc}[{row['start']}:{row['end']}] no longer matches "
+                                            "the annotated sentence (a different corpus version?)")
+    return sentence
+
+
+@register_reader("realnews")
+def read_realnews(path: Path, labels: LabelSet, corpora: Path | None = None) -> Iterator[Example]:
+    """Join the standoff annotations under ``path`` with the archives in ``corpora`` (default:
+    ``$SLANT_CORPORA/realnews``, else ``../shared/corpora/realnews``)."""
+    import os
+
+    root = corpora or Path(os.environ.get("SLANT_CORPORA", "../shared/corpora")) / "realnews"
+    for file in files_under(path, ".jsonl"):
+        for line, raw in read_lines(file):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except json.JSONDecodeError as error:
+                raise DataError(file, line, "<json>", str(error)) from None
+            text = resolve(root, row, file, line)
+            if row.get("split") not in SPLITS:
+                raise DataError(file, line, "split", f"must be one of {SPLITS}")
+            spans = tuple(Span(s["label"], s["start"], s["end"], s.get("voice")) for s in row.get("spans", []))
+            for span in spans:
+                if not 0 <= span.start < span.end <= len(text):
+                    raise DataError(file, line, "spans", f"span {span} outside the sentence")
+            yield Example(
+                text=text, lang=row["lang"], source="realnews", id=row["id"], split=row["split"], spans=spans,
+                labels={name: row.get(name) for name in labels.names},
+            )
