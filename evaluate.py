@@ -11,7 +11,7 @@ register_configs()
 @hydra.main(version_base="1.3", config_path="configs", config_name="evaluate")
 def main(cfg: DictConfig) -> float:
     """Compose, validate, evaluate; return macro-F1 at the model's thresholds."""
-    from slant.evaluation import evaluate
+    from slant.evaluation.run import evaluate
 
     config: EvalConfig = OmegaConf.to_object(cfg)
     return evaluate(config)["overall"]["f1_macro"]

@@ -21,7 +21,7 @@ def main(cfg: DictConfig) -> float:
     config: TrainConfig = OmegaConf.to_object(cfg)
     logging.getLogger(__name__).info("config:\n%s", OmegaConf.to_yaml(cfg))
     result = train(config)
-    return result.metrics["validation"]["f1_macro"]
+    return result.metrics.get("validation", {}).get("f1_macro", float("nan"))  # only rank 0 scores
 
 
 if __name__ == "__main__":

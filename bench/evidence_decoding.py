@@ -16,10 +16,10 @@ import numpy as np
 
 from slant.config import DataConfig, SourceConfig
 from slant.data.loading import load_splits
-from slant.evidence import decode_evidence, threshold_or_argmax
+from slant.inference.evidence import decode_evidence, threshold_or_argmax
 from slant.labels import LabelSet
-from slant.metrics import evidence_scores
-from slant.predictor import Predictor
+from slant.evaluation.metrics import evidence_scores
+from slant.inference.predictor import Predictor
 
 Rule = Callable[[np.ndarray], np.ndarray]
 RULES: dict[str, Rule] = {
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--split", default="validation")
     args = parser.parse_args()
     predictor = Predictor.from_pretrained(args.model_dir, device="cpu")
-    names, shift = predictor.labels, len(predictor.settings.text_prefix)
+    names, shift = predictor.labels, len(predictor.config.text_prefix)
     split = load_splits(DataConfig(sources={"data": SourceConfig(path=args.data)}), LabelSet.of(names)).splits[args.split]
     probs, tokens = predictor._run(split["text"], evidence=True)  # one forward pass shared by every rule
     gold = [[(s["label"], s["start"], s["end"], None) for s in json.loads(row)] for row in split["spans"]]

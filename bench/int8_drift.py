@@ -22,8 +22,8 @@ from throughput import (  # bench/ is on sys.path when this script runs
 )
 from torch import nn
 
-from slant.precision import Int8Linear, cpu_supports_bf16
-from slant.predictor import Predictor
+from slant.modeling.precision import Int8Linear, cpu_supports_bf16
+from slant.inference.predictor import Predictor
 
 
 def round_weights_to_int8(model: nn.Module) -> nn.Module:
@@ -50,7 +50,7 @@ def main() -> None:
     sentences = load_workload(args).sentences
     reference = fp32.predict_proba(sentences)
     variants = {"int8 weights only (activations fp32)": Predictor(
-        round_weights_to_int8(fp32.model), fp32.tokenizer, fp32.settings, "cpu", precision="fp32")}
+        round_weights_to_int8(fp32.model), fp32.tokenizer, "cpu", precision="fp32")}
     variants["int8 (weights and per-token activations)"] = Predictor.from_pretrained(args.model_dir, "cpu", precision="int8")
     if cpu_supports_bf16():
         variants["bf16"] = Predictor.from_pretrained(args.model_dir, "cpu", precision="bf16")

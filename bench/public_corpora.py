@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from slant.config import DataConfig, EvalConfig, SourceConfig
-from slant.evaluation import evaluate
+from slant.evaluation.run import evaluate
+from slant.modeling.checkpoint import model_labels
 
 # (name, format, path under --corpora, label, published macro-F1 or None, what the figure is)
 BENCHMARKS = [
@@ -58,10 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     lines = ["| corpus | group | label | n | macro-F1 (pos/neg) | F1 positive | published macro-F1 | reference |",
              "|---|---|---|---|---|---|---|---|"]
-    model_labels = json.loads((args.model_dir / "slant.json").read_text())["labels"]
+    labels = model_labels(args.model_dir)
     with tempfile.TemporaryDirectory() as tmp:
         for name, fmt, rel, label, published, note in BENCHMARKS:
-            if not (args.corpora / rel).exists() or label not in model_labels:
+            if not (args.corpora / rel).exists() or label not in labels:
                 print(f"skipping {name}: no {args.corpora / rel} or no {label!r} label", file=sys.stderr)
                 continue
             metrics = score(args.model_dir, fmt, args.corpora / rel, Path(tmp) / fmt)

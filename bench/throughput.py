@@ -33,10 +33,10 @@ import torch
 from slant.config import DataConfig, SourceConfig
 from slant.data.loading import load_splits
 from slant.labels import LabelSet
-from slant.metrics import multilabel_metrics
-from slant.model_dir import model_labels, read_settings
-from slant.precision import cpu_supports_bf16
-from slant.predictor import Predictor
+from slant.evaluation.metrics import multilabel_metrics
+from slant.modeling.configuration import SlantConfig
+from slant.modeling.precision import cpu_supports_bf16
+from slant.inference.predictor import Predictor
 
 
 def matmul_peak(dtype: torch.dtype = torch.float32, n: int = 2048, repeats: int = 10) -> float:
@@ -89,13 +89,13 @@ def load_workload(args: argparse.Namespace) -> Workload:
     """The chosen split, tokenised with the model's own tokenizer."""
     from transformers import AutoTokenizer
 
-    settings = read_settings(Path(args.model_dir), dict(enumerate(model_labels(Path(args.model_dir)))))
+    settings = SlantConfig.from_pretrained(args.model_dir, local_files_only=True)
     tokenizer = AutoTokenizer.from_pretrained(args.model_dir, local_files_only=True)
     data = DataConfig(sources={"data": SourceConfig(path=args.data)})
     split = load_splits(data, LabelSet.of(settings.labels)).splits[args.split]
     sentences = list(split["text"])
     texts = [settings.text_prefix + s for s in sentences]
-    tokens = tokenizer(texts, truncation=True, max_length=settings.max_length)["input_ids"]
+    tokens = tokenizer(texts, truncation=True, max_length=settings.max_seq_length)["input_ids"]
     return Workload(sentences, np.array(split["labels"], dtype=float), texts, np.array([len(t) for t in tokens]))
 
 

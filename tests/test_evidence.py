@@ -3,7 +3,8 @@ import math
 import numpy as np
 
 from slant.data.records import Span
-from slant.evidence import decode_evidence, token_targets, widen_to_words
+from slant.data.targets import token_targets
+from slant.inference.evidence import decode_evidence, widen_to_words
 
 NAMES = ("attribution", "hedging", "loaded")
 TEXT = 'He said they were "terrorists".'

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from slant.segmentation import NON_CONTENT, split_sentences
+from slant.inference.segmentation import NON_CONTENT, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = (ROOT / "examples" / "article.txt").read_text(encoding="utf-8")

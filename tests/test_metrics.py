@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from slant.metrics import binarize, multilabel_metrics, tune_thresholds
+from slant.evaluation.metrics import binarize, multilabel_metrics, tune_thresholds
 
 NAMES = ("a", "b", "c")
 
@@ -75,7 +75,7 @@ def test_pos_neg_macro_matches_sklearn_two_class_macro():
 def test_pr_auc_matches_sklearn_and_is_nan_without_both_classes():
     from sklearn.metrics import average_precision_score
 
-    from slant.metrics import pr_auc
+    from slant.evaluation.metrics import pr_auc
 
     y, probs = random_case(6, 0.2)
     y[:, 2] = np.where(np.isnan(y[:, 2]), np.nan, 1.0)
@@ -86,7 +86,7 @@ def test_pr_auc_matches_sklearn_and_is_nan_without_both_classes():
 
 
 def test_evidence_scores_overlap_hits_and_voice():
-    from slant.metrics import evidence_scores
+    from slant.evaluation.metrics import evidence_scores
 
     gold = [[("loaded", 10, 20, "quoted"), ("attribution", 0, 4, None)], [("loaded", 0, 5, "authorial")], []]
     pred = [[("loaded", 15, 25, "quoted"), ("attribution", 30, 34, None)], [("loaded", 0, 5, "quoted")],

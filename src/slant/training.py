@@ -6,11 +6,13 @@ model learn from several corpora that each annotate only some labels.
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import math
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +31,16 @@ from transformers import (
 from transformers.training_args import ParallelMode
 
 from slant import __version__
-from slant.calibration import expected_calibration_error, fit_temperatures, sigmoid
-from slant.config import TrainConfig, TrainerConfig
+from slant.config import EvalConfig, TrainConfig, TrainerOptions
 from slant.data.loading import load_splits
 from slant.data.records import Span
-from slant.evidence import token_targets
+from slant.data.targets import token_targets
+from slant.evaluation.calibration import calibrate, sigmoid
+from slant.evaluation.metrics import multilabel_metrics
+from slant.evaluation.run import score_split, split_report
+from slant.inference.predictor import Predictor
 from slant.labels import LabelSet
-from slant.metrics import multilabel_metrics, tune_thresholds
-from slant.model import build_model
-from slant.model_dir import ModelSettings, save_model_dir
+from slant.modeling.checkpoint import build_model, save_model, write_metrics
 
 log = logging.getLogger(__name__)
 TARGETS = ("labels", "token_labels")
@@ -146,48 +149,54 @@ def launched_on_cpu() -> bool:
     return launched_processes() > 1 and not torch.cuda.is_available()
 
 
-def training_arguments(cfg: TrainerConfig, output_dir: Path, seed: int) -> TrainingArguments:
-    """Translate :class:`TrainerConfig` into ``TrainingArguments`` (checkpoints under ``output_dir``).
+def trainer_settings(trainer: Mapping[str, Any]) -> tuple[TrainerOptions, dict[str, Any]]:
+    """Split the ``trainer`` config into slant's options and ``TrainingArguments`` fields.
 
-    Under ``torchrun`` / ``accelerate launch`` this also joins the process group.
+    Raises:
+        ValueError: a key that is neither, with the closest valid names.
     """
-    evaluating = cfg.eval_strategy != "no"
+    own = {f.name for f in fields(TrainerOptions)}
+    known = {f.name for f in fields(TrainingArguments) if f.init}
+    unknown = [k for k in trainer if k not in own and k not in known]
+    if unknown:
+        hints = {k: difflib.get_close_matches(k, own | known, n=3) for k in unknown}
+        raise ValueError(f"unknown trainer keys {hints} (key: closest valid names); trainer keys are "
+                         "slant.config.TrainerOptions fields or transformers.TrainingArguments fields")
+    return (TrainerOptions(**{k: v for k, v in trainer.items() if k in own}),
+            {k: v for k, v in trainer.items() if k in known})
+
+
+def training_arguments(trainer: Mapping[str, Any], output_dir: Path, seed: int) -> TrainingArguments:
+    """``TrainingArguments`` from the ``trainer`` config (checkpoints under ``output_dir``).
+
+    The user's fields pass through; slant sets what its training loop depends on (unused columns
+    kept, label names, DDP on CPU) and defaults that differ from transformers' (checkpoints follow
+    the evaluation schedule, the best one by macro-F1 is restored, nothing is reported unless
+    ``report_to`` says so). Under ``torchrun`` / ``accelerate launch`` this also joins the process group.
+    """
+    options, args = trainer_settings(trainer)
+    evaluating = args.get("eval_strategy", "no") != "no"
     cpu_processes = launched_on_cpu()
+    defaults = {
+        "save_strategy": args.get("eval_strategy", "no"), "save_steps": args.get("eval_steps"),
+        "load_best_model_at_end": evaluating, "metric_for_best_model": "f1_macro" if evaluating else None,
+        "greater_is_better": True, "report_to": "none", "dataloader_pin_memory": torch.cuda.is_available(),
+    }
+    args = {**defaults, **args}
+    if not evaluating:
+        args["load_best_model_at_end"], args["save_strategy"] = False, "no"
     return TrainingArguments(
+        **args,
         output_dir=str(output_dir),
-        learning_rate=cfg.learning_rate,
-        num_train_epochs=cfg.num_train_epochs,
-        max_steps=cfg.max_steps,
-        per_device_train_batch_size=cfg.per_device_train_batch_size,
-        per_device_eval_batch_size=cfg.per_device_eval_batch_size,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        weight_decay=cfg.weight_decay,
-        warmup_steps=cfg.warmup_steps,
-        lr_scheduler_type=cfg.lr_scheduler_type,
-        optim=cfg.optim,
-        eval_strategy=cfg.eval_strategy,
-        eval_steps=cfg.eval_steps,
-        # Checkpoints follow the evaluation schedule so the best one can be restored at the end.
-        save_strategy=cfg.eval_strategy if evaluating else "no",
-        save_steps=cfg.eval_steps,
-        save_total_limit=cfg.save_total_limit,
-        load_best_model_at_end=cfg.load_best_model_at_end and evaluating,
-        metric_for_best_model=cfg.metric_for_best_model if evaluating else None,
-        greater_is_better=True,
-        logging_steps=cfg.logging_steps,
-        dataloader_num_workers=cfg.dataloader_num_workers,
-        dataloader_pin_memory=torch.cuda.is_available(),
-        train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
         seed=seed,
-        report_to="none",
         remove_unused_columns=False,  # tokenize_splits already keeps exactly the model's columns
         label_names=list(TARGETS),
         # DDP: every trainable weight gets a gradient (the unused pooler is dropped) unless the evidence
         # head is off; searching for unused weights would cost an extra autograd traversal per step.
-        ddp_find_unused_parameters=cfg.evidence_weight == 0,
-        use_cpu=cpu_processes,
-        ddp_backend="gloo" if cpu_processes else None,  # accelerate would pick MPI where torch has it
-        **precision_flags(cfg.precision),
+        ddp_find_unused_parameters=options.evidence_weight == 0,
+        use_cpu=cpu_processes or args.get("use_cpu", False),
+        ddp_backend="gloo" if cpu_processes else args.get("ddp_backend"),  # accelerate would pick MPI where torch has it
+        **precision_flags(options.precision),
     )
 
 
@@ -228,7 +237,7 @@ def tokenize_splits(
 ) -> DatasetDict:
     """Tokenise ``text`` (with the model's prefix); add per-token evidence targets from ``spans``.
 
-    Keeps only model inputs, ``labels`` and ``token_labels`` (see :func:`slant.evidence.token_targets`).
+    Keeps only model inputs, ``labels`` and ``token_labels`` (see :func:`slant.data.targets.token_targets`).
     """
 
     def encode(batch: dict[str, list]) -> dict[str, Any]:
@@ -273,12 +282,6 @@ def metrics_fn(labels: LabelSet):
     return compute
 
 
-def predict_logits(trainer: Trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Logits and targets for ``dataset``, gathered across processes."""
-    out = trainer.predict(dataset)
-    return np.asarray(out.predictions[0], dtype=np.float64), np.asarray(out.label_ids[0], dtype=np.float64)
-
-
 def log_label_table(split: str, metrics: dict[str, float], labels: LabelSet) -> None:
     """Log per-label P/R/F1 so a run's quality is readable in its log."""
     log.info("%s metrics at tuned thresholds:", split)
@@ -291,56 +294,69 @@ def log_label_table(split: str, metrics: dict[str, float], labels: LabelSet) -> 
 
 
 def train(cfg: TrainConfig) -> TrainResult:
-    """Fine-tune, tune thresholds on validation, and save a model directory under ``cfg.output_dir``.
+    """Fine-tune, calibrate on validation, save a model directory under ``cfg.output_dir`` and score it.
+
+    Temperatures and thresholds are fitted on validation scores, and test metrics are computed, by
+    scoring the model through :class:`~slant.inference.predictor.Predictor` with the same code
+    ``evaluate.py`` runs, so ``metrics.json`` and an evaluation of the same split agree.
 
     Returns:
         The saved directory (``<output_dir>/model``) and metrics per split.
     """
     set_seed(cfg.seed)
-    if cfg.trainer.torch_threads:
-        torch.set_num_threads(cfg.trainer.torch_threads)
+    options, _ = trainer_settings(cfg.trainer)
+    if options.torch_threads:
+        torch.set_num_threads(options.torch_threads)
     labels = LabelSet.of(cfg.labels)
     data = load_splits(cfg.data, labels, cfg.seed)
     if "train" not in data.splits or "validation" not in data.splits:
         raise ValueError(f"need train and validation rows, got splits {list(data.splits)}")
-    model, tokenizer = build_model(cfg.model, labels)
+    model, tokenizer = build_model(cfg.model, labels.names)
     encoded = tokenize_splits(data.splits, tokenizer, cfg.model.max_length, labels.names, cfg.model.text_prefix)
     output_dir = Path(cfg.output_dir)
     args = training_arguments(cfg.trainer, output_dir / "checkpoints", cfg.seed)
     check_world(args)
     output_dir = rank_zero_output_dir(output_dir, args)
     args.output_dir = str(output_dir / "checkpoints")
-    callbacks = [EarlyStoppingCallback(cfg.trainer.early_stopping_patience)] if cfg.trainer.early_stopping_patience else []
+    callbacks = [EarlyStoppingCallback(options.early_stopping_patience)] if options.early_stopping_patience else []
     trainer = MaskedLossTrainer(
         model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
         processing_class=tokenizer, data_collator=TokenTargetCollator(tokenizer),
-        compute_metrics=metrics_fn(labels), callbacks=callbacks, evidence_weight=cfg.trainer.evidence_weight,
-        evidence_lr_scale=cfg.trainer.evidence_lr_scale,
+        compute_metrics=metrics_fn(labels), callbacks=callbacks, evidence_weight=options.evidence_weight,
+        evidence_lr_scale=options.evidence_lr_scale,
     )
-    trainer.train(resume_from_checkpoint=cfg.trainer.resume_from_checkpoint)
-
-    # Calibrate first (temperature per label), then pick thresholds on the calibrated probabilities.
-    val_logits, val_true = predict_logits(trainer, encoded["validation"])
-    temperatures = fit_temperatures(val_logits, val_true)
-    val_probs = sigmoid(val_logits / temperatures)
-    thresholds = tune_thresholds(val_true, val_probs)
-    metrics = {"validation": multilabel_metrics(val_true, val_probs, labels.names, thresholds)}
-    metrics["validation"] |= {"ece_uncalibrated": expected_calibration_error(sigmoid(val_logits), val_true),
-                              "ece": expected_calibration_error(val_probs, val_true)}
-    if "test" in encoded:
-        test_logits, test_true = predict_logits(trainer, encoded["test"])
-        metrics["test"] = multilabel_metrics(test_true, sigmoid(test_logits / temperatures), labels.names, thresholds)
-    for split, values in metrics.items():
-        log_label_table(split, values, labels)
-
-    settings = ModelSettings(
-        labels=labels.names, thresholds=dict(zip(labels.names, thresholds.tolist())),
-        temperatures=dict(zip(labels.names, temperatures.tolist())),
-        max_length=cfg.model.max_length, text_prefix=cfg.model.text_prefix, base_model=cfg.model.name_or_path,
-        data_fingerprint=data.fingerprint, slant_version=__version__, extra={"seed": cfg.seed},
-    )
+    trainer.train(resume_from_checkpoint=options.resume_from_checkpoint)
     model_dir = output_dir / "model"
-    if trainer.is_world_process_zero():
-        save_model_dir(model_dir, trainer.model, tokenizer, settings, metrics)
-        log.info("saved model to %s", model_dir)
+    if not trainer.is_world_process_zero():
+        return TrainResult(model_dir=model_dir, metrics={})
+
+    model = trainer.model.module if hasattr(trainer.model, "module") else trainer.model
+    model.config.training = {
+        "sources": {name: {"format": s.format, "path": s.path, "weight": s.weight} for name, s in cfg.data.sources.items()},
+        "languages": sorted(set(data.splits["train"]["lang"])), "data_fingerprint": data.fingerprint,
+        "seed": cfg.seed, "labels": list(labels.names),
+    }
+    model.config.slant_version = __version__
+    scoring = EvalConfig(bootstrap=0)  # evaluate.py's defaults: same batch size, same device rule
+    predictor = Predictor(model, tokenizer, device=scoring.device, batch_size=scoring.batch_size, precision="fp32")
+    val_probs, _ = score_split(predictor, data.splits["validation"])
+    val_true = np.asarray(data.splits["validation"]["labels"], dtype=np.float64).reshape(len(val_probs), -1)
+    calibration = calibrate(val_probs, val_true)  # the model's temperatures are still 1 here
+    model.set_temperatures(dict(zip(labels.names, calibration.temperatures.tolist())))
+    model.config.thresholds = dict(zip(labels.names, calibration.thresholds.tolist()))
+    save_model(model_dir, model, tokenizer)
+
+    # Score the saved model exactly as evaluate.py would.
+    predictor = Predictor.from_pretrained(model_dir, device=scoring.device, batch_size=scoring.batch_size, precision="fp32")
+    metrics = {"validation": {**split_report(predictor, data.splits["validation"], EvalConfig(bootstrap=0))["overall"],
+                              "ece_uncalibrated": calibration.ece_before, "ece": calibration.ece_after}}
+    if "test" in data.splits:
+        report = split_report(predictor, data.splits["test"], EvalConfig())
+        metrics |= {"test": report["overall"], "evidence": {"test": report["evidence"]}}
+    for split in ("validation", "test"):
+        if split in metrics:
+            metrics[split]["n_sentences"] = len(data.splits[split])
+            log_label_table(split, metrics[split], labels)
+    write_metrics(model_dir, model.config, metrics)
+    log.info("saved model to %s", model_dir)
     return TrainResult(model_dir=model_dir, metrics=metrics)

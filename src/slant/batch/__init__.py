@@ -2,7 +2,7 @@
 
 from slant.batch.job import BatchSummary, Part, local_engine, run_batch
 from slant.batch.parts import JobMismatchError, read_part
-from slant.batch.records import RowScorer, ScorerSpec
+from slant.batch.output import RowScorer, ScorerSpec
 from slant.batch.rows import InputFormatError, InputRow, RowSpec, iter_rows
 
 __all__ = ["BatchSummary", "InputFormatError", "InputRow", "JobMismatchError", "Part", "RowScorer", "RowSpec",

@@ -17,9 +17,9 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from slant.batch.parts import PartFile, check_manifest, count_errors, finished_parts, sync_dir, write_part
-from slant.batch.records import ERROR, ScorerSpec
+from slant.batch.output import ERROR, ScorerSpec
 from slant.batch.rows import InputRow, RowSpec, count_rows, detect_format, iter_rows
-from slant.model_dir import model_labels
+from slant.modeling.checkpoint import model_labels
 
 log = logging.getLogger(__name__)
 

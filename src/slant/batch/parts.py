@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slant.batch.records import ERROR, record_schema, summary_fields
+from slant.batch.output import ERROR, record_schema, summary_fields
 
 OUTPUT_FORMATS = ("parquet", "jsonl", "csv")
 MANIFEST = "_slant_batch.json"

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from slant.batch.job import Engine, Part
-from slant.batch.records import ScorerSpec
+from slant.batch.output import ScorerSpec
 from slant.batch.rows import InputRow
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Reading labelled sentences from corpora into training-ready datasets."""
+"""Labelled sentences: the record types, readers for the slant schema and public corpora, loading
+and splitting into training-ready datasets, the starter corpus' checks, and per-token evidence targets."""
 
 from slant.data.records import DataError, Example, Span
 

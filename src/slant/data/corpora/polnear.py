@@ -16,7 +16,7 @@ from pathlib import Path
 from slant.data.readers import read_lines, register_reader
 from slant.data.records import DataError, Example, Span
 from slant.labels import LabelSet
-from slant.segmentation import split_sentences
+from slant.inference.segmentation import split_sentences
 
 SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 

@@ -2,7 +2,7 @@
 
 Resampling is vectorised in numpy (no sklearn calls inside the loop), so 1,000 resamples of a few
 thousand sentences take well under a second. Unknown labels (NaN) are masked as in
-:mod:`slant.metrics`.
+:mod:`slant.evaluation.metrics`.
 """
 
 from __future__ import annotations

@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from datasets import Dataset
 
-from slant import plots
-from slant.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
-from slant.bootstrap import macro_f1_interval, paired_bootstrap
-from slant.calibration import expected_calibration_error, logit, sigmoid
+from slant.evaluation import plots
+from slant.evaluation.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
+from slant.evaluation.bootstrap import macro_f1_interval, paired_bootstrap
+from slant.evaluation.calibration import expected_calibration_error, logit, sigmoid
 from slant.config import EvalConfig
 from slant.data.loading import load_splits
 from slant.labels import LabelSet
-from slant.metrics import binarize, evidence_scores, multilabel_metrics, pr_auc, tune_thresholds
-from slant.model_dir import write_json
-from slant.predictor import Predictor
-from slant.report import markdown_report
+from slant.evaluation.metrics import binarize, evidence_scores, multilabel_metrics, pr_auc, tune_thresholds
+from slant.atomic import write_json
+from slant.inference.predictor import Predictor
+from slant.evaluation.report import markdown_report
 
 log = logging.getLogger(__name__)
 
@@ -85,29 +84,25 @@ def run_baselines(splits, split: Dataset, names: tuple[str, ...], cfg: EvalConfi
     return results
 
 
-def evaluate(cfg: EvalConfig) -> dict[str, Any]:
-    """Score ``cfg.split`` of ``cfg.data`` with the model in ``cfg.model_dir``; write metrics, report, plots.
+def score_split(predictor: Predictor, split: Dataset) -> tuple[np.ndarray, list]:
+    """Calibrated probabilities ``(n, n_labels)`` and predictions with evidence for every row of ``split``.
 
-    Returns:
-        The ``metrics.json`` content: ``overall``, ``by_language``, ``by_source``, ``calibration``,
-        ``baselines`` and (with ``cfg.compare``) ``comparison``.
+    The one scoring path: training calibrates and reports through it, and ``evaluate.py`` runs it.
     """
-    predictor = Predictor.from_pretrained(cfg.model_dir, device=cfg.device, batch_size=cfg.batch_size)
-    names = predictor.labels
-    data = load_splits(cfg.data, LabelSet.of(names), cfg.seed)
-    if cfg.split not in data.splits:
-        raise ValueError(f"split {cfg.split!r} not found; the data has {list(data.splits)}")
-    split = data.splits[cfg.split]
-    y_true = targets(split)
     preds = predictor(split["text"], progress=True)  # with evidence: the same forward pass as predict_proba
-    probs = np.array([[p.scores[n] for n in names] for p in preds], dtype=np.float64)
-    thresholds = predictor.thresholds
-    temperatures = np.array([predictor.settings.temperatures.get(n, 1.0) for n in names])
-    uncalibrated = sigmoid(logit(probs) * temperatures)  # undo the temperature: no second forward pass
+    probs = np.array([[p.scores[n] for n in predictor.labels] for p in preds], dtype=np.float64)
+    return probs.reshape(len(preds), len(predictor.labels)), preds
 
-    metrics: dict[str, Any] = {
-        "model_dir": str(cfg.model_dir), "split": cfg.split, "n_sentences": len(split), "seed": cfg.seed,
-        "data_fingerprint": data.fingerprint, "model": asdict(predictor.settings),
+
+def split_report(predictor: Predictor, split: Dataset, cfg: EvalConfig) -> dict[str, Any]:
+    """Overall, per-language and per-source metrics, calibration and evidence scores of one split."""
+    names = predictor.labels
+    y_true = targets(split)
+    probs, preds = score_split(predictor, split)
+    thresholds = predictor.thresholds
+    temperatures = np.array([predictor.config.temperatures[n] for n in names])
+    uncalibrated = sigmoid(logit(probs) * temperatures)  # undo the temperature: no second forward pass
+    return {
         "overall": system_summary(y_true, probs, names, thresholds, cfg),
         "calibration": {"ece_uncalibrated": expected_calibration_error(uncalibrated, y_true),
                         "ece": expected_calibration_error(probs, y_true),
@@ -116,6 +111,28 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
         "by_source": grouped_metrics(y_true, probs, split["source"], names, thresholds),
         "evidence": evidence_scores([[(e.label, e.start, e.end, e.voice) for e in p.evidence] for p in preds],
                                     gold_spans(split), names),
+        "_arrays": (y_true, probs, uncalibrated),
+    }
+
+
+def evaluate(cfg: EvalConfig) -> dict[str, Any]:
+    """Score ``cfg.split`` of ``cfg.data`` with the model in ``cfg.model_dir``; write metrics, report, plots.
+
+    Returns:
+        The ``metrics.json`` content: ``overall``, ``by_language``, ``by_source``, ``calibration``,
+        ``evidence``, ``baselines`` and (with ``cfg.compare``) ``comparison``.
+    """
+    predictor = Predictor.from_pretrained(cfg.model_dir, device=cfg.device, batch_size=cfg.batch_size)
+    names = predictor.labels
+    data = load_splits(cfg.data, LabelSet.of(names), cfg.seed)
+    if cfg.split not in data.splits:
+        raise ValueError(f"split {cfg.split!r} not found; the data has {list(data.splits)}")
+    split = data.splits[cfg.split]
+    report = split_report(predictor, split, cfg)
+    y_true, probs, uncalibrated = report.pop("_arrays")
+    metrics: dict[str, Any] = {
+        "model_dir": str(cfg.model_dir), "split": cfg.split, "n_sentences": len(split), "seed": cfg.seed,
+        "data_fingerprint": data.fingerprint, "model": model_summary(predictor), **report,
     }
     systems = {"slant": probs}
     if cfg.baselines:
@@ -125,7 +142,7 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
         if "tfidf_lr" in baselines:
             systems["tfidf_lr"] = baselines["tfidf_lr"][0]
     if cfg.compare:
-        metrics["comparison"] = compare_models(cfg, split, y_true, binarize(probs, thresholds), names)
+        metrics["comparison"] = compare_models(cfg, split, y_true, binarize(probs, predictor.thresholds), names)
 
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -136,6 +153,15 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     log.info("macro-F1 %.3f %s on %d sentences; report in %s", metrics["overall"]["f1_macro"],
              metrics["overall"]["f1_macro_ci"], len(split), out)
     return metrics
+
+
+def model_summary(predictor: Predictor) -> dict[str, Any]:
+    """What identifies the scored model in a report: labels, decisions, base model, training data."""
+    config = predictor.config
+    return {"labels": list(config.labels), "thresholds": config.thresholds, "temperatures": config.temperatures,
+            "max_seq_length": config.max_seq_length, "text_prefix": config.text_prefix, "base_model": config.base_model,
+            "data_fingerprint": config.training.get("data_fingerprint", ""), "seed": config.training.get("seed"),
+            "slant_version": config.slant_version}
 
 
 def compare_models(

@@ -9,18 +9,19 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from transformers import AutoTokenizer, PreTrainedTokenizerBase
+from transformers import PreTrainedTokenizerBase
 
-from slant.evidence import decode_evidence
-from slant.language import detect_language
-from slant.model import SlantModel
-from slant.model_dir import ModelSettings, load_model, read_settings, save_model_dir
-from slant.precision import apply_precision, compile_for_inference, resolve_precision
-from slant.results import ArticleScore, SentencePrediction, profile
-from slant.segmentation import CONTENT, split_sentences
+from slant.inference.evidence import decode_evidence
+from slant.inference.language import detect_language
+from slant.modeling.checkpoint import load_model, save_model
+from slant.modeling.configuration import SlantConfig
+from slant.modeling.model import SlantModel
+from slant.modeling.precision import apply_precision, compile_for_inference, resolve_precision
+from slant.inference.results import ArticleScore, SentencePrediction, profile
+from slant.inference.segmentation import CONTENT, split_sentences
 
 SENTENCES_PER_CHUNK = 512  # articles are scored in chunks so token outputs of a huge text never pile up
-WINDOW_STRIDE = 32  # tokens shared by consecutive windows of a sentence longer than max_length
+WINDOW_STRIDE = 32  # tokens shared by consecutive windows of a sentence longer than max_seq_length
 
 
 def pick_device(device: str) -> torch.device:
@@ -40,7 +41,7 @@ def check_article(text: object, where: str) -> None:
 
 @dataclass
 class Windows:
-    """Tokenised sentences, one entry per window (a sentence longer than max_length has several).
+    """Tokenised sentences, one entry per window (a sentence longer than max_seq_length has several).
 
     ``owner[w]`` is the index of the sentence window ``w`` belongs to; windows of one sentence are
     consecutive and in reading order. Lists are unpadded: padding happens per batch.
@@ -68,7 +69,7 @@ class Predictor:
     """
 
     def __init__(
-        self, model: SlantModel, tokenizer: PreTrainedTokenizerBase, settings: ModelSettings,
+        self, model: SlantModel, tokenizer: PreTrainedTokenizerBase,
         device: str = "auto", batch_size: int = 32, precision: str = "fp32", compile: bool = False,
     ) -> None:
         self.device = pick_device(device)
@@ -77,12 +78,11 @@ class Predictor:
         # The compiled wrapper only runs forward passes; self.model stays the plain module that is saved.
         self._scorer = compile_for_inference(self.model) if compile else self.model
         self.tokenizer = tokenizer
-        self.settings = settings
+        self.config: SlantConfig = model.config
         self.batch_size = batch_size
-        self.labels = settings.labels
-        self.thresholds = np.array([settings.thresholds[n] for n in self.labels])
-        temperatures = [settings.temperatures.get(n, 1.0) for n in self.labels]
-        self._temperatures = torch.tensor(temperatures, dtype=torch.float32, device=self.device)
+        self.labels = tuple(self.config.labels)
+        self.thresholds = np.array([self.config.thresholds[n] for n in self.labels])
+        self._voiced = [n for n in self.labels if self.config.voiced(n)]
         self._input_names = [n for n in tokenizer.model_input_names if n in ("input_ids", "attention_mask", "token_type_ids")]
 
     @classmethod
@@ -90,27 +90,38 @@ class Predictor:
         cls, model_dir: str | Path, device: str = "auto", batch_size: int = 32, precision: str = "auto",
         compile: bool = False,
     ) -> Predictor:
-        """Load a directory written by training (safetensors only, never remote code).
+        """Load a model saved by training (safetensors only, never remote code).
 
         Args:
-            model_dir: the saved model directory.
+            model_dir: a saved model directory, or a Hugging Face Hub id (the only case that downloads).
             device: ``auto`` (GPU if any), ``cpu``, ``cuda``, ``cuda:1``...
             batch_size: sentences (windows) per forward pass.
             precision: ``auto`` (bf16/fp16 on GPU, fp32 on CPU), ``fp32``, ``bf16``, ``fp16`` or ``int8``
-                (CPU); see :mod:`slant.precision`.
+                (CPU); see :mod:`slant.modeling.precision`.
             compile: ``torch.compile`` the model (:func:`~slant.precision.compile_for_inference`): faster
                 batches after a one-off compilation, worth it for batch jobs, not for a few sentences.
         """
-        model_dir = Path(model_dir)
-        model = load_model(model_dir)
-        tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        return cls(model, tokenizer, read_settings(model_dir, model.config.id2label), device, batch_size, precision, compile)
+        model, tokenizer = load_model(model_dir)
+        return cls(model, tokenizer, device, batch_size, precision, compile)
 
     def save_pretrained(self, out_dir: str | Path) -> Path:
-        """Write this predictor's model, tokenizer and settings to ``out_dir`` (fp32/bf16/fp16 only)."""
+        """Write this predictor's model, tokenizer and model card to ``out_dir`` (fp32/bf16/fp16 only)."""
         if self.precision == "int8":
             raise ValueError("an int8 predictor is a run-time mode: save the fp32 model and load it with precision=int8")
-        return save_model_dir(Path(out_dir), self.model, self.tokenizer, self.settings)
+        return save_model(Path(out_dir), self.model, self.tokenizer)
+
+    def push_to_hub(self, repo_id: str, **kwargs) -> str:
+        """Upload model, tokenizer and model card to the Hugging Face Hub (``kwargs`` go to ``push_to_hub``)."""
+        if self.precision == "int8":
+            raise ValueError("an int8 predictor is a run-time mode: push the fp32 model")
+        import tempfile
+
+        from huggingface_hub import HfApi
+
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save_pretrained(tmp)
+            HfApi().create_repo(repo_id, exist_ok=True, private=kwargs.pop("private", None))
+            return str(HfApi().upload_folder(repo_id=repo_id, folder_path=tmp, **kwargs))
 
     def predict_proba(self, sentences: Sequence[str], progress: bool = False) -> np.ndarray:
         """Calibrated probabilities, shape ``(len(sentences), n_labels)`` in ``self.labels`` order.
@@ -189,10 +200,10 @@ class Predictor:
     def _run(self, sentences: Sequence[str], evidence: bool, progress: bool = False) -> tuple[np.ndarray, list]:
         """The one forward loop: probabilities, and per sentence ``(token_probs, offsets)`` if ``evidence``.
 
-        A sentence longer than ``max_length`` tokens is read in overlapping windows; its label
+        A sentence longer than ``max_seq_length`` tokens is read in overlapping windows; its label
         probability is the maximum over windows and its tokens are the union of the windows'.
         """
-        windows = self._preprocess([self.settings.text_prefix + s for s in sentences])
+        windows = self._preprocess([self.config.text_prefix + s for s in sentences])
         lengths = windows.lengths
         # Sorted by token count, each batch pads to nearly its own length; results return in input order.
         order = np.argsort(lengths, kind="stable")
@@ -218,9 +229,9 @@ class Predictor:
         return probs, tokens
 
     def _preprocess(self, texts: list[str]) -> Windows:
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.settings.max_length,
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.config.max_seq_length,
                                  return_offsets_mapping=True, return_overflowing_tokens=True,
-                                 stride=min(WINDOW_STRIDE, self.settings.max_length // 4))
+                                 stride=min(WINDOW_STRIDE, self.config.max_seq_length // 4))
         return Windows(inputs={k: encoded[k] for k in self._input_names if k in encoded},
                        offsets=[[tuple(o) for o in offsets] for offsets in encoded["offset_mapping"]],
                        owner=np.asarray(encoded["overflow_to_sample_mapping"], dtype=np.int64))
@@ -240,7 +251,7 @@ class Predictor:
     @torch.inference_mode()
     def _forward(self, batch: dict[str, torch.Tensor], evidence: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         out = self._scorer(**batch)
-        probs = torch.sigmoid(out.logits.float() / self._temperatures)
+        probs = torch.sigmoid(out.logits.float())  # the model's logits are already temperature-scaled
         token_probs = torch.sigmoid(out.token_logits.float()).cpu().numpy() if evidence else None
         return probs.cpu().numpy(), token_probs
 
@@ -250,7 +261,8 @@ class Predictor:
             flagged = tuple(n for n, p, t in zip(self.labels, row, self.thresholds) if p >= t)
             # Overlapping windows can find the same words twice: keep each span once.
             evidence = {(e.label, e.start, e.end): e for e in reversed(decode_evidence(
-                token_probs, offsets, text, self.labels, flagged, shift=len(self.settings.text_prefix), base=start))}
+                token_probs, offsets, text, self.labels, flagged, shift=len(self.config.text_prefix), base=start,
+                voiced=self._voiced))}
             preds.append(SentencePrediction(
                 text=text, start=start, end=start + len(text),
                 scores={n: round(float(p), 6) for n, p in zip(self.labels, row)},

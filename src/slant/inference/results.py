@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from slant.evidence import EvidenceSpan
-from slant.segmentation import CONTENT
+from slant.inference.evidence import EvidenceSpan
+from slant.inference.segmentation import CONTENT
 
 TOP_SENTENCES = 3
 

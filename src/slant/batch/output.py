@@ -18,8 +18,8 @@ from slant.batch.rows import InputRow
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from slant.predictor import Predictor
-    from slant.results import ArticleScore
+    from slant.inference.predictor import Predictor
+    from slant.inference.results import ArticleScore
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class ScorerSpec:
         """Load the predictor and wrap it."""
         import torch
 
-        from slant.predictor import Predictor
+        from slant.inference.predictor import Predictor
 
         if self.threads:
             torch.set_num_threads(self.threads)

@@ -5,8 +5,12 @@ Arrays are ``(n_sentences, n_labels)``; logits are pre-sigmoid scores.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import minimize_scalar
+
+from slant.evaluation.metrics import tune_thresholds
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -76,3 +80,26 @@ def reliability_curve(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> 
     mean_p = np.bincount(which, weights=p, minlength=bins)[keep] / counts[keep]
     rate = np.bincount(which, weights=y, minlength=bins)[keep] / counts[keep]
     return mean_p, rate, counts[keep]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-label temperatures and thresholds fitted on one split, and its ECE before and after."""
+
+    temperatures: np.ndarray
+    thresholds: np.ndarray
+    ece_before: float
+    ece_after: float
+
+
+def calibrate(probs: np.ndarray, y_true: np.ndarray) -> Calibration:
+    """Fit temperatures on uncalibrated probabilities, then thresholds on the calibrated ones.
+
+    Training calls this on the validation split scored through the predictor, the same scoring
+    ``evaluate.py`` uses; NaN targets are masked.
+    """
+    logits = logit(probs)
+    temperatures = fit_temperatures(logits, y_true)
+    calibrated = sigmoid(logits / temperatures)
+    return Calibration(temperatures, tune_thresholds(y_true, calibrated),
+                       expected_calibration_error(probs, y_true), expected_calibration_error(calibrated, y_true))

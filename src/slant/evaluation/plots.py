@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
-from slant.calibration import reliability_curve  # noqa: E402
+from slant.evaluation.calibration import reliability_curve  # noqa: E402
 
 
 def pr_curves(y_true: np.ndarray, systems: Mapping[str, np.ndarray], names: Sequence[str], path: Path) -> Path:

@@ -1,77 +1,17 @@
-"""Evidence: which words triggered each label, and whether a loaded term is quoted or authorial.
-
-A linear token head reads the encoder's last hidden states (the same forward pass as the sentence
-head) and predicts, per token, one probability per label ("this token is evidence for the label")
-plus one voice probability ("this loaded term is quoted"). It is trained on the span annotations of
-the data; tokens the data says nothing about are NaN targets and masked out of the loss.
-"""
+"""Decode the evidence head's token probabilities into word spans: which words triggered each
+flagged label, and whether a term (a loaded word) is quoted or the outlet's own."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import nn
-
-from slant.data.records import Span
-
-VOICE = "voice"  # name of the extra output channel
-
-
-class EvidenceHead(nn.Module):
-    """``(batch, seq, hidden) -> (batch, seq, n_labels + 1)`` token logits; the last channel is voice."""
-
-    def __init__(self, hidden_size: int, num_labels: int, dropout: float = 0.1, prior: float = 0.02) -> None:
-        super().__init__()
-        self.dropout = nn.Dropout(dropout)
-        self.proj = nn.Linear(hidden_size, num_labels + 1)
-        with torch.no_grad():
-            # Evidence tokens are rare: start the label channels at their prior, not at 0.5, so the
-            # first steps do not push every token representation towards "no evidence".
-            self.proj.bias[:num_labels] = math.log(prior / (1 - prior))
-
-    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:  # noqa: D102
-        return self.proj(self.dropout(hidden_states))
-
-
-def token_targets(
-    offsets: Sequence[tuple[int, int]], spans: Sequence[Span], labels: Sequence[float], names: Sequence[str],
-    shift: int = 0,
-) -> list[list[float]]:
-    """Per-token targets ``(seq, len(names) + 1)`` for one sentence.
-
-    A label's column is known (0/1) only when the sentence label is known and either negative or
-    backed by at least one span of that label; otherwise NaN. The voice column is 1/0 on tokens of
-    loaded spans with a voice, NaN elsewhere. Special and prefix tokens are NaN.
-
-    Args:
-        offsets: ``(start, end)`` per token in the tokenised string; ``(0, 0)`` for special tokens.
-        spans: evidence spans with offsets into the sentence.
-        labels: sentence targets in ``names`` order (NaN = unknown).
-        shift: characters added before the sentence (the model's text prefix).
-    """
-    rows = [[math.nan] * (len(names) + 1) for _ in offsets]
-    real = [(t, s - shift, e - shift) for t, (s, e) in enumerate(offsets) if e > s and e > shift]
-    for j, name in enumerate(names):
-        own = [sp for sp in spans if sp.label == name]
-        if math.isnan(labels[j]) or (labels[j] == 1 and not own):
-            continue
-        for t, start, end in real:
-            rows[t][j] = float(any(start < sp.end and sp.start < end for sp in own))
-    for sp in spans:
-        if sp.voice is not None:
-            for t, start, end in real:
-                if start < sp.end and sp.start < end:
-                    rows[t][-1] = float(sp.voice == "quoted")
-    return rows
 
 
 @dataclass(frozen=True)
 class EvidenceSpan:
-    """Words that triggered ``label``: ``text == article[start:end]``; ``voice`` only for loaded."""
+    """Words that triggered ``label``: ``text == article[start:end]``; ``voice`` only for term labels (loaded)."""
 
     label: str
     start: int
@@ -120,7 +60,7 @@ def threshold_or_argmax(column: np.ndarray, threshold: float = 0.5) -> np.ndarra
 def decode_evidence(
     probs: np.ndarray, offsets: Sequence[tuple[int, int]], text: str, names: Sequence[str],
     flagged: Sequence[str], shift: int = 0, base: int = 0,
-    select: Callable[[np.ndarray], np.ndarray] = threshold_or_argmax,
+    select: Callable[[np.ndarray], np.ndarray] = threshold_or_argmax, voiced: Collection[str] = ("loaded",),
 ) -> list[EvidenceSpan]:
     """Turn token probabilities of one sentence into word-level spans for its flagged labels.
 
@@ -132,6 +72,7 @@ def decode_evidence(
         probs: ``(seq, len(names) + 1)`` sigmoid outputs of :class:`EvidenceHead`.
         offsets: token offsets into ``prefix + text``; ``shift`` is the prefix length.
         base: offset of ``text`` in the article, added to every span.
+        voiced: labels whose spans get a voice (the config's ``term`` labels).
     """
     # Only tokens that carry a letter or digit can be evidence: a best token that is punctuation
     # would widen to nothing and leave a flagged label without a span.
@@ -145,7 +86,7 @@ def decode_evidence(
             if end <= start:
                 continue
             voice = None
-            if name == "loaded":
+            if name in voiced:
                 voice = "quoted" if probs[run, -1].mean() >= 0.5 else "authorial"
             spans.append(EvidenceSpan(name, base + start, base + end, text[start:end],
                                       round(float(probs[run, j].max()), 4), voice))

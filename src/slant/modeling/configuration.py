@@ -1,0 +1,88 @@
+"""``SlantConfig``: everything a saved slant model needs besides its weights, in one ``config.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from transformers import AutoConfig, PretrainedConfig
+
+DEFAULT_LABELS = ("attribution", "hedging", "loaded")
+CUE, TERM = "cue", "term"  # label kinds: a term's evidence also carries a voice (quoted / authorial)
+
+
+class SlantConfig(PretrainedConfig):
+    """Labels, decision settings and the wrapped encoder's own config.
+
+    Args:
+        encoder: the encoder's config as a dict (``to_dict()`` output, with its ``model_type``).
+        labels: output order of the heads.
+        thresholds: per label, applied to calibrated probabilities (default 0.5).
+        temperatures: per label; the model's logits are ``raw / T`` (default 1, i.e. uncalibrated).
+        label_kinds: per label, ``"cue"`` (evidence spans) or ``"term"`` (spans with a voice);
+            default: ``loaded`` is a term, every other label a cue.
+        text_prefix: prepended to every sentence before tokenisation (e5 uses ``"query: "``).
+        max_seq_length: tokens per window; longer sentences are read in overlapping windows.
+        classifier_dropout: dropout before both heads while training.
+        base_model: the encoder's name; ``provenance`` says where its weights really came from.
+        training: what the model was trained on (sources, licences, seed, data fingerprint).
+    """
+
+    model_type = "slant"
+
+    def __init__(
+        self,
+        encoder: Mapping[str, Any] | None = None,
+        labels: Sequence[str] = DEFAULT_LABELS,
+        thresholds: Mapping[str, float] | None = None,
+        temperatures: Mapping[str, float] | None = None,
+        label_kinds: Mapping[str, str] | None = None,
+        text_prefix: str = "",
+        max_seq_length: int = 128,
+        classifier_dropout: float = 0.1,
+        base_model: str = "",
+        provenance: str = "",
+        training: Mapping[str, Any] | None = None,
+        slant_version: str = "",
+        **kwargs: Any,
+    ) -> None:
+        labels = list(labels)
+        self.encoder = dict(encoder or {})
+        self.labels = labels
+        self.thresholds = {name: float((thresholds or {}).get(name, 0.5)) for name in labels}
+        self.temperatures = {name: float((temperatures or {}).get(name, 1.0)) for name in labels}
+        kinds = dict(label_kinds or {})
+        self.label_kinds = {name: kinds.get(name, TERM if name == "loaded" else CUE) for name in labels}
+        bad = {name: kind for name, kind in self.label_kinds.items() if kind not in (CUE, TERM)}
+        if bad:
+            raise ValueError(f"label_kinds must be {CUE!r} or {TERM!r}, got {bad}")
+        self.text_prefix = text_prefix
+        self.max_seq_length = int(max_seq_length)
+        self.classifier_dropout = classifier_dropout
+        self.base_model = base_model
+        self.provenance = provenance
+        self.training = dict(training or {})
+        self.slant_version = slant_version
+        for key in ("id2label", "label2id", "num_labels", "problem_type"):
+            kwargs.pop(key, None)  # derived from ``labels``
+        super().__init__(
+            id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)},
+            problem_type="multi_label_classification", **kwargs,
+        )
+
+    @property
+    def encoder_config(self) -> PretrainedConfig:
+        """The wrapped encoder's config object (BERT, XLM-R, ...)."""
+        if "model_type" not in self.encoder:
+            raise ValueError("SlantConfig.encoder has no model_type: was this config built by slant?")
+        values = dict(self.encoder)
+        return AutoConfig.for_model(values.pop("model_type"), **values)
+
+    @property
+    def hidden_size(self) -> int:
+        """Width of the encoder's token vectors (what the heads read)."""
+        return int(self.encoder.get("hidden_size") or self.encoder_config.hidden_size)
+
+    def voiced(self, label: str) -> bool:
+        """Whether ``label``'s evidence carries a voice (quoted or authorial)."""
+        return self.label_kinds.get(label) == TERM
