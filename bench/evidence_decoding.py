@@ -21,14 +21,15 @@ from slant.labels import LabelSet
 from slant.evaluation.metrics import evidence_scores
 from slant.inference.predictor import Predictor
 
-Rule = Callable[[np.ndarray], np.ndarray]
+Rule = Callable[[np.ndarray, float], np.ndarray]
 RULES: dict[str, Rule] = {
-    "threshold 0.5, else argmax (slant)": threshold_or_argmax,
-    "argmax only": lambda c: c == c.max(),
-    "top 2": lambda c: c >= np.sort(c)[-2],
-    ">= 0.8 x max": lambda c: c >= 0.8 * c.max(),
-    ">= 0.5 x max": lambda c: c >= 0.5 * c.max(),
-    "threshold 0.2, else argmax": lambda c: threshold_or_argmax(c, 0.2),
+    "the model's fitted thresholds, else argmax (slant)": threshold_or_argmax,
+    "threshold 0.5, else argmax": lambda c, t: threshold_or_argmax(c, 0.5),
+    "argmax only": lambda c, t: c == c.max(),
+    "top 2": lambda c, t: c >= np.sort(c)[-2],
+    ">= 0.8 x max": lambda c, t: c >= 0.8 * c.max(),
+    ">= 0.5 x max": lambda c, t: c >= 0.5 * c.max(),
+    "threshold 0.2, else argmax": lambda c, t: threshold_or_argmax(c, 0.2),
 }
 
 
@@ -42,7 +43,7 @@ def main() -> None:
     predictor = Predictor.from_pretrained(args.model_dir, device="cpu")
     names, shift = predictor.labels, len(predictor.config.text_prefix)
     split = load_splits(DataConfig(sources={"data": SourceConfig(path=args.data)}), LabelSet.of(names)).splits[args.split]
-    probs, tokens = predictor._run(split["text"], evidence=True)  # one forward pass shared by every rule
+    probs, tokens = predictor.token_scores(split["text"])  # one forward pass shared by every rule
     gold = [[(s["label"], s["start"], s["end"], None) for s in json.loads(row)] for row in split["spans"]]
     print(f"| rule ({args.split}) | " + " | ".join(f"F1 {n} | hit {n}" for n in names) + " |")
     print("|---|" + "---|---|" * len(names))
@@ -50,7 +51,7 @@ def main() -> None:
         predicted = [
             [(e.label, e.start, e.end, None) for e in decode_evidence(
                 token_probs, offsets, text, names, [n for n, p, t in zip(names, row, predictor.thresholds) if p >= t],
-                shift=shift, select=rule)]
+                shift=shift, select=rule, thresholds=predictor.config.evidence_thresholds)]
             for text, row, (token_probs, offsets) in zip(split["text"], probs, tokens)
         ]
         scores = evidence_scores(predicted, gold, names)

@@ -20,7 +20,7 @@ PER_DEVICE_BATCH = 8
 
 def tiny_overrides(tiny_encoder_dir: Path, corpus_dir: Path) -> list[str]:
     return ["model=hub", f"model.name_or_path={tiny_encoder_dir}", "model.max_length=32",
-            f"data.sources.starter.path={corpus_dir}", "trainer.max_steps=3", "trainer.optim=adamw_torch",
+            "data=starter", f"data.sources.starter.path={corpus_dir}", "trainer.max_steps=3", "trainer.optim=adamw_torch",
             f"trainer.per_device_train_batch_size={PER_DEVICE_BATCH}",
             "hydra.run.dir=run"]  # explicit: the default run dir is a per-second timestamp
 

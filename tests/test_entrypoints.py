@@ -17,7 +17,7 @@ def run(script: str, *overrides: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def tiny_overrides(tiny_encoder_dir, corpus_dir):
     return [f"model=hub", f"model.name_or_path={tiny_encoder_dir}", "model.max_length=32",
-            f"data.sources.starter.path={corpus_dir}", "trainer.max_steps=3", "trainer.optim=adamw_torch"]
+            "data=starter", f"data.sources.starter.path={corpus_dir}", "trainer.max_steps=3", "trainer.optim=adamw_torch"]
 
 
 @pytest.mark.slow  # subprocesses
@@ -27,7 +27,7 @@ def test_train_then_evaluate(tiny_encoder_dir, corpus_dir, tmp_path):
     assert "f1/attribution" in (tmp_path / "run/model/metrics.json").read_text()
     log = (tmp_path / "run/train.log").read_text()  # Hydra job log: per-label table
     assert "hedging" in log and "F1=" in log and "macro-F1" in done.stdout
-    done = run("evaluate.py", "model_dir=run/model", f"data.sources.starter.path={corpus_dir}",
+    done = run("evaluate.py", "model_dir=run/model", "data=starter", f"data.sources.starter.path={corpus_dir}",
                "hydra.run.dir=eval", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = json.loads((tmp_path / "eval/metrics.json").read_text())

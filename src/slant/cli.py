@@ -127,16 +127,71 @@ def batch(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+def annotation_format(root: Path) -> str:
+    """``realnews`` for standoff annotations (rows point into a corpus), else ``slant``."""
+    from slant.data.readers import files_under, read_lines
+
+    for _, raw in read_lines(files_under(root, ".jsonl")[0]):
+        return "realnews" if '"corpus"' in raw and '"sha1"' in raw else "slant"
+    return "slant"
+
+
 def data_validate(args: argparse.Namespace) -> int:
-    """Validate the starter corpus; print the counts table and every problem."""
+    """Validate a corpus (the starter corpus, or real-news standoff annotations); print counts and problems."""
+    from slant.data.corpora.realnews import validate_realnews
     from slant.data.starter import validate_corpus
 
-    result = validate_corpus(Path(args.dir))
+    root = Path(args.dir)
+    result = validate_realnews(root) if annotation_format(root) == "realnews" else validate_corpus(root)
     print(result.table())
     for error in result.errors:
         print(f"error: {error}", file=sys.stderr)
     print(f"{len(result.errors)} problems in {sum(result.rows.values())} rows", file=sys.stderr)
     return 1 if result.errors else 0
+
+
+def data_stats(args: argparse.Namespace) -> int:
+    """Sentence counts per source, language, label and split of one or more corpus folders."""
+    import json
+    from collections import Counter
+
+    from slant.config import DEFAULT_LABELS
+    from slant.data.readers import get_reader
+    from slant.labels import LabelSet
+
+    stats: dict[str, dict] = {}
+    for folder in args.dirs:
+        root = Path(folder)
+        counts: Counter = Counter()
+        for ex in get_reader(annotation_format(root))(root, LabelSet.of(DEFAULT_LABELS)):
+            for split in (ex.split or "none", "all"):
+                for lang in (ex.lang, "all"):
+                    counts["sentences", lang, split] += 1
+                    for name, value in ex.labels.items():
+                        counts[name, lang, split] += int(value or 0)
+        table: dict = {}
+        for (what, lang, split), n in sorted(counts.items()):
+            table.setdefault(lang, {}).setdefault(split, {})[what] = n
+        stats[root.name if root.name not in ("annotations", "") else root.parent.name] = table
+    if args.json:
+        print(json.dumps(stats, indent=2, ensure_ascii=False))
+        return 0
+    for source, table in stats.items():
+        print(f"## {source}\n\n| lang | split | sentences | " + " | ".join(DEFAULT_LABELS) + " |")
+        print("|---|---|---|" + "---|" * len(DEFAULT_LABELS))
+        for lang, splits in table.items():
+            for split, row in splits.items():
+                print(f"| {lang} | {split} | {row['sentences']} | " + " | ".join(str(row.get(n, 0)) for n in DEFAULT_LABELS) + " |")
+        print()
+    return 0
+
+
+def data_checksum(args: argparse.Namespace) -> int:
+    """Record the annotation files' digests in ``SHA256SUMS`` after an intended edit."""
+    from slant.data.starter import write_checksums
+
+    write_checksums(Path(args.dir))
+    return data_validate(args)
 
 
 def data_split(args: argparse.Namespace) -> int:
@@ -205,12 +260,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_parser(commands)
 
-    data = commands.add_parser("data", help="starter-corpus tools").add_subparsers(dest="data_command", required=True)
+    data = commands.add_parser("data", help="corpus tools").add_subparsers(dest="data_command", required=True)
     for name, run, help_ in [("validate", data_validate, "check schema, spans, duplicates, leakage, checksum"),
-                             ("split", data_split, "assign fixed stratified splits and write SHA256SUMS")]:
+                             ("split", data_split, "assign fixed stratified splits and write SHA256SUMS"),
+                             ("checksum", data_checksum, "rewrite SHA256SUMS after an intended edit")]:
         sub = data.add_parser(name, help=help_)
-        sub.add_argument("dir", nargs="?", default="data/starter", help="corpus directory")
+        sub.add_argument("dir", nargs="?", default="data/starter",
+                         help="corpus directory (data/starter, or data/realnews/annotations)")
         sub.set_defaults(run=run)
+    stats = data.add_parser("stats", help="sentence counts per source, language, label and split")
+    stats.add_argument("dirs", nargs="*", default=["data/starter", "data/realnews/annotations"], help="corpus directories")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of Markdown tables")
+    stats.set_defaults(run=data_stats)
     return parser
 
 

@@ -39,6 +39,7 @@ class SourceConfig:
     path: str = "data/starter"
     weight: float = 1.0
     languages: list[str] = field(default_factory=list)
+    optional: bool = False  # skip (with a warning, recorded in the model card) when its corpus is absent
 
 
 @dataclass
@@ -49,6 +50,7 @@ class DataConfig:
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
     max_train_samples: Optional[int] = None
+    calibrate_on: list[str] = field(default_factory=list)  # sources whose validation rows fit thresholds (all when empty)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from datasets import DatasetDict
+from datasets import Dataset, DatasetDict
 from transformers import (
     DataCollatorWithPadding,
     EarlyStoppingCallback,
@@ -37,7 +37,7 @@ from slant.data.records import Span
 from slant.data.targets import token_targets
 from slant.evaluation.calibration import calibrate, sigmoid
 from slant.evaluation.metrics import multilabel_metrics
-from slant.evaluation.run import score_split, split_report
+from slant.evaluation.run import score_split, split_report, tune_evidence_thresholds
 from slant.inference.predictor import Predictor
 from slant.labels import LabelSet
 from slant.modeling.checkpoint import build_model, save_model, write_metrics
@@ -293,6 +293,18 @@ def log_label_table(split: str, metrics: dict[str, float], labels: LabelSet) -> 
     log.info("  %-14s %.3f (micro %.3f)", "macro-F1", metrics["f1_macro"], metrics["f1_micro"])
 
 
+def calibration_rows(validation: Dataset, sources: list[str]) -> Dataset:
+    """The validation rows thresholds and temperatures are fitted on: those of ``sources`` if any, else all."""
+    if not sources:
+        return validation
+    chosen = validation.filter(lambda row: row["source"] in sources)
+    if len(chosen) == 0:
+        log.warning("no validation rows from %s (calibrate_on): calibrating on all validation rows", sources)
+        return validation
+    log.info("calibrating on %d validation rows of %s", len(chosen), sources)
+    return chosen
+
+
 def train(cfg: TrainConfig) -> TrainResult:
     """Fine-tune, calibrate on validation, save a model directory under ``cfg.output_dir`` and score it.
 
@@ -334,16 +346,19 @@ def train(cfg: TrainConfig) -> TrainResult:
     model.config.training = {
         "sources": {name: {"format": s.format, "path": s.path, "weight": s.weight} for name, s in cfg.data.sources.items()},
         "languages": sorted(set(data.splits["train"]["lang"])), "data_fingerprint": data.fingerprint,
+        "skipped_sources": list(data.skipped), "calibrated_on": list(cfg.data.calibrate_on) or "all validation rows",
         "seed": cfg.seed, "labels": list(labels.names),
     }
     model.config.slant_version = __version__
     scoring = EvalConfig(bootstrap=0)  # evaluate.py's defaults: same batch size, same device rule
     predictor = Predictor(model, tokenizer, device=scoring.device, batch_size=scoring.batch_size, precision="fp32")
-    val_probs, _ = score_split(predictor, data.splits["validation"])
-    val_true = np.asarray(data.splits["validation"]["labels"], dtype=np.float64).reshape(len(val_probs), -1)
+    tuning = calibration_rows(data.splits["validation"], cfg.data.calibrate_on)
+    val_probs, _ = score_split(predictor, tuning)
+    val_true = np.asarray(tuning["labels"], dtype=np.float64).reshape(len(val_probs), -1)
     calibration = calibrate(val_probs, val_true)  # the model's temperatures are still 1 here
     model.set_temperatures(dict(zip(labels.names, calibration.temperatures.tolist())))
     model.config.thresholds = dict(zip(labels.names, calibration.thresholds.tolist()))
+    model.config.evidence_thresholds = tune_evidence_thresholds(predictor, tuning)
     save_model(model_dir, model, tokenizer)
 
     # Score the saved model exactly as evaluate.py would.

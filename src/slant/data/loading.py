@@ -13,7 +13,7 @@ from pathlib import Path
 from datasets import Dataset, DatasetDict
 
 from slant.config import DataConfig, SourceConfig
-from slant.data.records import SPLITS, DataError, Example
+from slant.data.records import SPLITS, DataError, Example, MissingCorpusError, normalise
 from slant.data.readers import get_reader
 from slant.labels import LabelSet
 
@@ -26,6 +26,7 @@ class LoadedData:
 
     splits: DatasetDict
     fingerprint: str
+    skipped: tuple[str, ...] = ()
 
 
 def hash_split(key: str, validation_fraction: float, test_fraction: float) -> str:
@@ -38,10 +39,16 @@ def hash_split(key: str, validation_fraction: float, test_fraction: float) -> st
 
 def read_source(name: str, source: SourceConfig, labels: LabelSet, cfg: DataConfig) -> list[Example]:
     """Read one source, keep the configured languages, tag rows with source name and split."""
-    examples = list(get_reader(source.format)(Path(source.path), labels))
+    try:
+        examples = list(get_reader(source.format)(Path(source.path), labels))
+    except MissingCorpusError as error:
+        if not source.optional:
+            raise
+        log.warning("skipping optional source %s: %s", name, error)
+        return []
     if source.languages:
         examples = [ex for ex in examples if ex.lang in source.languages]
-    if not any(v is not None for ex in examples for v in ex.labels.values()):
+    if examples and not any(v is not None for ex in examples for v in ex.labels.values()):
         raise DataError(source.path, None, "labels", f"source {name!r} has no row with any of {list(labels.names)}")
     return [
         replace(ex, source=name, split=ex.split or hash_split(ex.text, cfg.validation_fraction, cfg.test_fraction))
@@ -73,6 +80,7 @@ def to_dataset(examples: list[Example], labels: LabelSet) -> Dataset:
 def fingerprint_sources(cfg: DataConfig) -> str:
     """SHA-256 over each source's settings and the bytes of every file under its path."""
     digest = hashlib.sha256()
+    digest.update(json.dumps([cfg.validation_fraction, cfg.test_fraction, cfg.max_train_samples]).encode())
     for name, source in sorted(cfg.sources.items()):
         digest.update(json.dumps([name, source.format, source.weight, sorted(source.languages)]).encode())
         root = Path(source.path)
@@ -91,15 +99,37 @@ def load_splits(cfg: DataConfig, labels: LabelSet, seed: int = 42) -> LoadedData
     if not cfg.sources:
         raise ValueError("data.sources is empty: configure at least one corpus")
     by_split: dict[str, list[Example]] = {split: [] for split in SPLITS}
+    skipped = []
     for name, source in sorted(cfg.sources.items()):
         rows = read_source(name, source, labels, cfg)
+        if not rows and source.optional:
+            skipped.append(name)
+            continue
         counts = Counter(ex.split for ex in rows)
         log.info("source %s (%s, %s): %s", name, source.format, source.path, dict(counts))
         for split in SPLITS:
             part = [ex for ex in rows if ex.split == split]
             by_split[split] += apply_weight(part, source.weight, seed) if split == "train" else part
+    drop_cross_split_duplicates(by_split)
     train = by_split["train"]
     if cfg.max_train_samples is not None and len(train) > cfg.max_train_samples:
         by_split["train"] = random.Random(seed).sample(train, cfg.max_train_samples)
     splits = DatasetDict({s: to_dataset(rows, labels) for s, rows in by_split.items() if rows})
-    return LoadedData(splits=splits, fingerprint=fingerprint_sources(cfg))
+    return LoadedData(splits=splits, fingerprint=fingerprint_sources(cfg), skipped=tuple(skipped))
+
+
+def drop_cross_split_duplicates(by_split: dict[str, list[Example]]) -> None:
+    """Remove from train (and validation) every text that also occurs in a later split.
+
+    Corpora overlap (NewsSD and CheckThat! Italian, BABE and MBIC...), and a sentence seen in
+    training must not be scored as unseen. Test keeps its rows; comparison ignores case, accents
+    and punctuation.
+    """
+    held_out: set[str] = set()
+    for split in ("test", "validation", "train"):
+        rows = by_split[split]
+        kept = [ex for ex in rows if normalise(ex.text) not in held_out]
+        if len(kept) < len(rows):
+            log.warning("dropped %d %s rows whose text also occurs in a held-out split", len(rows) - len(kept), split)
+        by_split[split] = kept
+        held_out |= {normalise(ex.text) for ex in kept}

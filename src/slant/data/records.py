@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,16 @@ class DataError(ValueError):
         self.path, self.line, self.field = str(path), line, field
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: field '{field}': {message}")
+
+
+class MissingCorpusError(DataError):
+    """A source points at a corpus that is not on this machine (an ``optional`` source is then skipped)."""
+
+
+def normalise(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive key: the same sentence in two splits is one text."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return re.sub(r"[\W_]+", " ", "".join(c for c in folded if not unicodedata.combining(c))).strip()
 
 
 @dataclass(frozen=True)

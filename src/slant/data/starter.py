@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from slant.config import DEFAULT_LABELS
 from slant.data.readers import check_label, files_under, parse_slant_row, read_lines
-from slant.data.records import DataError, Example
+from slant.data.records import DataError, Example, normalise
 from slant.labels import LabelSet
 
 LABELS = LabelSet.of(DEFAULT_LABELS)
@@ -38,6 +36,16 @@ class CorpusReport:
     voices: dict[tuple[str, str], int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
+    def count(self, example: Example) -> None:
+        """Add one row to the counts."""
+        self.rows[example.lang] += 1
+        self.splits[example.lang, example.split or "none"] += 1
+        for name, value in example.labels.items():
+            self.positives[example.lang, name] += int(value or 0)
+        for span in example.spans:
+            if span.voice:
+                self.voices[example.lang, span.voice] += 1
+
     def table(self) -> str:
         """Markdown table per language: rows, label positives (share), loaded spans by voice, split sizes."""
         head = ("| lang | rows | " + " | ".join(DEFAULT_LABELS)
@@ -54,12 +62,6 @@ class CorpusReport:
             cells = " | ".join(f"{p} ({p / n:.0%})" for p in pos)
             lines.append(f"| {lang} | {n} | {cells} | {voices[0]} / {voices[1]} | " + " | ".join(map(str, splits)) + " |")
         return "\n".join(lines)
-
-
-def normalise(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive key for duplicate detection."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return re.sub(r"[\W_]+", " ", "".join(c for c in folded if not unicodedata.combining(c))).strip()
 
 
 def check_row(row: dict, path: Path, line: int) -> Example:
@@ -105,13 +107,7 @@ def validate_corpus(root: Path, min_rows: int = 300, min_positive: float = 0.2) 
     examples = read_corpus(root, report)
     seen: dict[str, Example] = {}
     for ex in examples:
-        report.rows[ex.lang] += 1
-        report.splits[ex.lang, ex.split or "none"] += 1
-        for name, value in ex.labels.items():
-            report.positives[ex.lang, name] += int(value or 0)
-        for span in ex.spans:
-            if span.voice:
-                report.voices[ex.lang, span.voice] += 1
+        report.count(ex)
         key = normalise(ex.text)
         if key in seen:
             other = seen[key]

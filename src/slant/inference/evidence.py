@@ -3,7 +3,7 @@ flagged label, and whether a term (a loaded word) is quoted or the outlet's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,19 +60,22 @@ def threshold_or_argmax(column: np.ndarray, threshold: float = 0.5) -> np.ndarra
 def decode_evidence(
     probs: np.ndarray, offsets: Sequence[tuple[int, int]], text: str, names: Sequence[str],
     flagged: Sequence[str], shift: int = 0, base: int = 0,
-    select: Callable[[np.ndarray], np.ndarray] = threshold_or_argmax, voiced: Collection[str] = ("loaded",),
+    select: Callable[[np.ndarray, float], np.ndarray] = threshold_or_argmax, voiced: Collection[str] = ("loaded",),
+    thresholds: Mapping[str, float] | None = None,
 ) -> list[EvidenceSpan]:
     """Turn token probabilities of one sentence into word-level spans for its flagged labels.
 
-    ``select`` picks tokens from one label's probabilities (special and prefix tokens are -1). The
-    default, :func:`threshold_or_argmax`, makes every flagged label name at least one word and
-    stays precise; ``bench/evidence_decoding.py`` compares it with looser rules (``docs/results.md``).
+    ``select(column, threshold)`` picks tokens from one label's probabilities (special and prefix
+    tokens are -1). The default, :func:`threshold_or_argmax`, makes every flagged label name at least
+    one word; its per-label ``thresholds`` (default 0.5) are fitted on validation at training time so
+    that spans cover whole cues. ``bench/evidence_decoding.py`` compares decoding rules.
 
     Args:
         probs: ``(seq, len(names) + 1)`` sigmoid outputs of :class:`EvidenceHead`.
         offsets: token offsets into ``prefix + text``; ``shift`` is the prefix length.
         base: offset of ``text`` in the article, added to every span.
         voiced: labels whose spans get a voice (the config's ``term`` labels).
+        thresholds: token threshold per label (missing labels: 0.5).
     """
     # Only tokens that carry a letter or digit can be evidence: a best token that is punctuation
     # would widen to nothing and leave a flagged label without a span.
@@ -81,7 +84,8 @@ def decode_evidence(
     spans = []
     for name in flagged:
         j = names.index(name)
-        for run in token_runs(select(np.where(real, probs[:, j], -1.0))):
+        threshold = (thresholds or {}).get(name, 0.5)
+        for run in token_runs(select(np.where(real, probs[:, j], -1.0), threshold)):
             start, end = widen_to_words(text, max(offsets[run[0]][0] - shift, 0), offsets[run[-1]][1] - shift)
             if end <= start:
                 continue

@@ -83,6 +83,8 @@ class Predictor:
         self.labels = tuple(self.config.labels)
         self.thresholds = np.array([self.config.thresholds[n] for n in self.labels])
         self._voiced = [n for n in self.labels if self.config.voiced(n)]
+        prefix = self.config.text_prefix.strip()
+        self._prefix_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
         self._input_names = [n for n in tokenizer.model_input_names if n in ("input_ids", "attention_mask", "token_type_ids")]
 
     @classmethod
@@ -193,9 +195,23 @@ class Predictor:
         if group:
             yield from self.score_batch(group, lang)
 
+    def token_scores(self, sentences: Sequence[str], progress: bool = False) -> tuple[np.ndarray, list]:
+        """Sentence probabilities and, per sentence, ``(token_probs, offsets)`` of the evidence head.
+
+        Offsets index ``text_prefix + sentence``; :meth:`decode` turns them into predictions, so
+        several evidence thresholds can be tried on one forward pass.
+        """
+        return self._run(sentences, evidence=True, progress=progress)
+
+    def decode(self, texts: Sequence[str], probs: np.ndarray, tokens: list, starts: Sequence[int] | None = None,
+               evidence_thresholds: dict[str, float] | None = None) -> list[SentencePrediction]:
+        """Predictions with evidence from :meth:`token_scores` output (``starts``: offsets in an article)."""
+        return self._postprocess(list(texts), list(starts or [0] * len(texts)), probs, tokens,
+                                 evidence_thresholds or self.config.evidence_thresholds)
+
     def _predict(self, texts: list[str], starts: list[int], progress: bool = False) -> list[SentencePrediction]:
         probs, tokens = self._run(texts, evidence=True, progress=progress)
-        return self._postprocess(texts, starts, probs, tokens)
+        return self._postprocess(texts, starts, probs, tokens, self.config.evidence_thresholds)
 
     def _run(self, sentences: Sequence[str], evidence: bool, progress: bool = False) -> tuple[np.ndarray, list]:
         """The one forward loop: probabilities, and per sentence ``(token_probs, offsets)`` if ``evidence``.
@@ -229,12 +245,27 @@ class Predictor:
         return probs, tokens
 
     def _preprocess(self, texts: list[str]) -> Windows:
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.config.max_seq_length,
+        """Tokenise ``prefix + text`` into windows; every window after the first gets the prefix too.
+
+        Windows are cut ``len(prefix tokens)`` short, then the prefix tokens go in after the first
+        special token of each later window, with ``(0, 0)`` offsets so they are never evidence.
+        """
+        room = self.config.max_seq_length - len(self._prefix_ids)
+        encoded = self.tokenizer(texts, truncation=True, max_length=room,
                                  return_offsets_mapping=True, return_overflowing_tokens=True,
-                                 stride=min(WINDOW_STRIDE, self.config.max_seq_length // 4))
-        return Windows(inputs={k: encoded[k] for k in self._input_names if k in encoded},
-                       offsets=[[tuple(o) for o in offsets] for offsets in encoded["offset_mapping"]],
-                       owner=np.asarray(encoded["overflow_to_sample_mapping"], dtype=np.int64))
+                                 stride=min(WINDOW_STRIDE, room // 4))
+        inputs = {k: encoded[k] for k in self._input_names if k in encoded}
+        offsets = [[tuple(o) for o in window] for window in encoded["offset_mapping"]]
+        owner = np.asarray(encoded["overflow_to_sample_mapping"], dtype=np.int64)
+        if self._prefix_ids:
+            n, at = len(self._prefix_ids), 1 if self.tokenizer.cls_token_id is not None else 0
+            later = np.flatnonzero(np.r_[False, owner[1:] == owner[:-1]])
+            for w in later:
+                for name, rows in inputs.items():
+                    fill = self._prefix_ids if name == "input_ids" else [1 if name == "attention_mask" else 0] * n
+                    rows[w] = rows[w][:at] + list(fill) + rows[w][at:]
+                offsets[w] = offsets[w][:at] + [(0, 0)] * n + offsets[w][at:]
+        return Windows(inputs=inputs, offsets=offsets, owner=owner)
 
     def _collate(self, windows: Windows, idx: np.ndarray) -> dict[str, torch.Tensor]:
         """Right-pad the windows ``idx`` to their longest one."""
@@ -255,14 +286,15 @@ class Predictor:
         token_probs = torch.sigmoid(out.token_logits.float()).cpu().numpy() if evidence else None
         return probs.cpu().numpy(), token_probs
 
-    def _postprocess(self, texts: list[str], starts: list[int], probs: np.ndarray, tokens: list) -> list[SentencePrediction]:
+    def _postprocess(self, texts: list[str], starts: list[int], probs: np.ndarray, tokens: list,
+                     evidence_thresholds: dict[str, float]) -> list[SentencePrediction]:
         preds = []
         for text, start, row, (token_probs, offsets) in zip(texts, starts, probs, tokens):
             flagged = tuple(n for n, p, t in zip(self.labels, row, self.thresholds) if p >= t)
             # Overlapping windows can find the same words twice: keep each span once.
             evidence = {(e.label, e.start, e.end): e for e in reversed(decode_evidence(
                 token_probs, offsets, text, self.labels, flagged, shift=len(self.config.text_prefix), base=start,
-                voiced=self._voiced))}
+                voiced=self._voiced, thresholds=evidence_thresholds))}
             preds.append(SentencePrediction(
                 text=text, start=start, end=start + len(text),
                 scores={n: round(float(p), 6) for n, p in zip(self.labels, row)},

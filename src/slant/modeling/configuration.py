@@ -19,6 +19,8 @@ class SlantConfig(PretrainedConfig):
         labels: output order of the heads.
         thresholds: per label, applied to calibrated probabilities (default 0.5).
         temperatures: per label; the model's logits are ``raw / T`` (default 1, i.e. uncalibrated).
+        evidence_thresholds: per label, the token probability that makes a token evidence (default 0.5;
+            fitted on validation for whole-cue spans).
         label_kinds: per label, ``"cue"`` (evidence spans) or ``"term"`` (spans with a voice);
             default: ``loaded`` is a term, every other label a cue.
         text_prefix: prepended to every sentence before tokenisation (e5 uses ``"query: "``).
@@ -36,6 +38,7 @@ class SlantConfig(PretrainedConfig):
         labels: Sequence[str] = DEFAULT_LABELS,
         thresholds: Mapping[str, float] | None = None,
         temperatures: Mapping[str, float] | None = None,
+        evidence_thresholds: Mapping[str, float] | None = None,
         label_kinds: Mapping[str, str] | None = None,
         text_prefix: str = "",
         max_seq_length: int = 128,
@@ -51,6 +54,7 @@ class SlantConfig(PretrainedConfig):
         self.labels = labels
         self.thresholds = {name: float((thresholds or {}).get(name, 0.5)) for name in labels}
         self.temperatures = {name: float((temperatures or {}).get(name, 1.0)) for name in labels}
+        self.evidence_thresholds = {name: float((evidence_thresholds or {}).get(name, 0.5)) for name in labels}
         kinds = dict(label_kinds or {})
         self.label_kinds = {name: kinds.get(name, TERM if name == "loaded" else CUE) for name in labels}
         bad = {name: kind for name, kind in self.label_kinds.items() if kind not in (CUE, TERM)}

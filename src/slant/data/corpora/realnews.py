@@ -17,13 +17,17 @@ import csv
 import hashlib
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+from slant.config import DEFAULT_LABELS
 from slant.data.readers import files_under, read_lines, register_reader
-from slant.data.records import SPLITS, DataError, Example, Span
+from slant.data.records import SPLITS, DataError, Example, MissingCorpusError, Span, normalise
+from slant.data.starter import CorpusReport, checksum_problems
 from slant.labels import LabelSet
 
 ARCHIVES = {
@@ -52,11 +56,13 @@ def archive_members(root: Path, corpus: str) -> dict[str, bytes]:
 @cache
 def _members(archive: str) -> dict[str, bytes]:
     if not Path(archive).is_file():
-        raise DataError(archive, None, "corpus", "archive not found; set SLANT_CORPORA to the shared corpora folder")
+        raise MissingCorpusError(archive, None, "corpus", "archive not found; set SLANT_CORPORA to the folder "
+                                                          "holding realnews/ (see data/realnews/README.md)")
     with tarfile.open(archive, "r:xz") as tar:
         return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
 
 
+@cache
 def documents(root: Path, corpus: str, lang: str | None = None) -> dict[str, str]:
     """``{doc id: text}`` of one corpus; for WMT, ``lang`` picks the source file.
 
@@ -117,13 +123,78 @@ def resolve(root: Path, row: dict, path: Path, line: int) -> str:
     return sentence
 
 
+KEYS = ("lang", "corpus", "doc", "start", "end", "sha1", "split", "id", *DEFAULT_LABELS, "spans", "note")
+
+
+def corpora_root() -> Path:
+    """Where the realnews archives are: ``$SLANT_CORPORA/realnews``, else ``../shared/corpora/realnews``."""
+    return Path(os.environ.get("SLANT_CORPORA", "../shared/corpora")) / "realnews"
+
+
+def check_row(row: dict, text: str, path: Path, line: int) -> Example:
+    """Schema, labels, spans inside the sentence and on its words, label/span agreement, voices."""
+    if list(row) != list(KEYS):
+        raise DataError(path, line, "<keys>", f"expected keys {list(KEYS)}, got {list(row)}")
+    if not str(row["id"]).startswith(f"rn-{row['lang']}-") or row["split"] not in SPLITS:
+        raise DataError(path, line, "id/split", f"id {row['id']!r} must start rn-{row['lang']}-; split in {SPLITS}")
+    spans = []
+    for i, span in enumerate(row["spans"]):
+        start, end = span.get("start"), span.get("end")
+        if span.get("label") not in DEFAULT_LABELS or not (isinstance(start, int) and isinstance(end, int)
+                                                           and 0 <= start < end <= len(text)):
+            raise DataError(path, line, f"spans[{i}]", f"bad span {span} for a {len(text)}-character sentence")
+        if (span.get("voice") in ("quoted", "authorial")) != (span["label"] == "loaded"):
+            raise DataError(path, line, f"spans[{i}].voice", "loaded spans need quoted|authorial, others none")
+        spans.append(Span(span["label"], start, end, span.get("voice")))
+    for name in DEFAULT_LABELS:
+        has_span = any(s.label == name for s in spans)
+        if row[name] not in (0, 1) or bool(row[name]) != has_span:
+            raise DataError(path, line, name, f"is {row[name]!r} but has {'a' if has_span else 'no'} {name} span")
+    return Example(text=text, lang=row["lang"], source="realnews", id=row["id"], split=row["split"],
+                   spans=tuple(spans), labels={name: row[name] for name in DEFAULT_LABELS})
+
+
+def validate_realnews(root: Path, corpora: Path | None = None) -> CorpusReport:
+    """Check every annotation file under ``root`` against the archives; collect (not raise) problems.
+
+    Besides :func:`check_row`: ids unique, one split per document, no text in two splits, and the
+    ``SHA256SUMS`` of the annotation files.
+    """
+    report = CorpusReport()
+    archives = corpora or corpora_root()
+    seen_ids: set[str] = set()
+    doc_split: dict[tuple[str, str], str] = {}
+    text_split: dict[str, tuple[str, str]] = {}
+    for path in files_under(root, ".jsonl"):
+        for line, raw in read_lines(path):
+            try:
+                row = json.loads(raw)
+                example = check_row(row, resolve(archives, row, path, line), path, line)
+            except json.JSONDecodeError as error:
+                report.errors.append(f"{path}:{line}: field '<json>': {error.msg}")
+                continue
+            except DataError as error:
+                report.errors.append(str(error))
+                continue
+            if example.id in seen_ids:
+                report.errors.append(f"{path}:{line}: field 'id': {example.id} appears twice")
+            seen_ids.add(example.id)
+            if doc_split.setdefault((row["corpus"], row["doc"]), example.split) != example.split:
+                report.errors.append(f"{path}:{line}: field 'split': document {row['doc']} is in two splits")
+            key = normalise(example.text)
+            other = text_split.setdefault(key, (example.id, example.split))
+            if other[1] != example.split:
+                report.errors.append(f"split leakage: {example.id} ({example.split}) repeats {other[0]} ({other[1]})")
+            report.count(example)
+    report.errors += checksum_problems(root)
+    return report
+
+
 @register_reader("realnews")
 def read_realnews(path: Path, labels: LabelSet, corpora: Path | None = None) -> Iterator[Example]:
-    """Join the standoff annotations under ``path`` with the archives in ``corpora`` (default:
-    ``$SLANT_CORPORA/realnews``, else ``../shared/corpora/realnews``)."""
-    import os
-
-    root = corpora or Path(os.environ.get("SLANT_CORPORA", "../shared/corpora")) / "realnews"
+    """Join the standoff annotations under ``path`` with the archives in ``corpora`` (default
+    :func:`corpora_root`); a row that breaks :func:`check_row` raises :class:`DataError`."""
+    root = corpora or corpora_root()
     for file in files_under(path, ".jsonl"):
         for line, raw in read_lines(file):
             if not raw.strip():
@@ -132,14 +203,5 @@ def read_realnews(path: Path, labels: LabelSet, corpora: Path | None = None) -> 
                 row = json.loads(raw)
             except json.JSONDecodeError as error:
                 raise DataError(file, line, "<json>", str(error)) from None
-            text = resolve(root, row, file, line)
-            if row.get("split") not in SPLITS:
-                raise DataError(file, line, "split", f"must be one of {SPLITS}")
-            spans = tuple(Span(s["label"], s["start"], s["end"], s.get("voice")) for s in row.get("spans", []))
-            for span in spans:
-                if not 0 <= span.start < span.end <= len(text):
-                    raise DataError(file, line, "spans", f"span {span} outside the sentence")
-            yield Example(
-                text=text, lang=row["lang"], source="realnews", id=row["id"], split=row["split"], spans=spans,
-                labels={name: row.get(name) for name in labels.names},
-            )
+            example = check_row(row, resolve(root, row, file, line), file, line)
+            yield replace(example, labels={name: example.labels.get(name) for name in labels.names})

@@ -1,0 +1,116 @@
+"""The real-news standoff annotations: joining with archives, checks, optional sources, stats."""
+
+import csv
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from slant.cli import main
+from slant.config import DataConfig, SourceConfig
+from slant.data.corpora.realnews import fingerprint, read_realnews, validate_realnews
+from slant.data.loading import load_splits
+from slant.data.records import DataError, MissingCorpusError
+from slant.data.starter import write_checksums
+from slant.labels import LabelSet
+
+LABELS = LabelSet.of(["attribution", "hedging", "loaded"])
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+ARTICLE = "Il ministro ha detto che i «banditi» sarebbero fuggiti. Il ponte è stato riaperto lunedì."
+
+
+def add(tar: tarfile.TarFile, name: str, text: str) -> None:
+    data = text.encode("utf-8")
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+@pytest.fixture
+def archives(tmp_path: Path) -> Path:
+    """A miniature realnews folder: one Fake.br article and a NewsSD csv."""
+    root = tmp_path / "corpora" / "realnews"
+    root.mkdir(parents=True)
+    with tarfile.open(root / "pt_FakeBr.tar.xz", "w:xz") as tar:
+        add(tar, "pt_FakeBr/true/7.txt", ARTICLE)
+    out = io.StringIO()
+    csv.writer(out).writerows([["Sentence", "Label"], ["Una frase 😀 di prova.", "OBJ"]])
+    with tarfile.open(root / "it_NewsSD.tar.xz", "w:xz") as tar:
+        for split in ("train", "val", "test"):
+            add(tar, f"it_NewsSD/italian/{split}.csv", out.getvalue() if split == "test" else "Sentence,Label\n")
+    return root
+
+
+def row(corpus: str, doc: str, text: str, start: int, end: int, rid: str, **labels) -> dict:
+    spans = labels.pop("spans", [])
+    values = {"attribution": 0, "hedging": 0, "loaded": 0, **labels}
+    return {"lang": "it", "corpus": corpus, "doc": doc, "start": start, "end": end, "sha1": fingerprint(text[start:end]),
+            "split": "test", "id": rid, **values, "spans": spans, "note": ""}
+
+
+def span(label: str, word: str, voice: str | None) -> dict:
+    start = ARTICLE.index(word)
+    return {"label": label, "start": start, "end": start + len(word), **({"voice": voice} if voice else {})}
+
+
+@pytest.fixture
+def annotations(tmp_path: Path) -> Path:
+    first = ARTICLE.index(".") + 1
+    rows = [
+        row("pt_FakeBr", "7", ARTICLE, 0, first, "rn-it-0001", attribution=1, hedging=1, loaded=1,
+            spans=[span(label, word, voice) for label, word, voice in
+                   [("attribution", "ha detto", None), ("loaded", "banditi", "quoted"), ("hedging", "sarebbero", None)]]),
+        row("it_NewsSD", "test:0", "Una frase 😀 di prova.", 0, 21, "rn-it-0002"),
+    ]
+    folder = tmp_path / "annotations"
+    folder.mkdir()
+    (folder / "it.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    write_checksums(folder)
+    return folder
+
+
+def test_rows_are_joined_with_the_archive_text(archives, annotations):
+    first, second = read_realnews(annotations, LABELS, archives)
+    assert first.text == "Il ministro ha detto che i «banditi» sarebbero fuggiti."
+    assert [first.text[s.start:s.end] for s in first.spans] == ["ha detto", "banditi", "sarebbero"]
+    assert second.text == "Una frase 😀 di prova." and second.labels == {"attribution": 0, "hedging": 0, "loaded": 0}
+    assert validate_realnews(annotations, archives).errors == []
+
+
+def test_a_changed_archive_or_bad_row_is_located(archives, annotations):
+    rows = [json.loads(line) for line in (annotations / "it.jsonl").read_text().splitlines()]
+    rows[1]["sha1"] = "0000000000"
+    rows[0]["spans"][1].pop("voice")
+    (annotations / "it.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DataError, match=r"it.jsonl:1: field 'spans\[1\].voice'"):
+        list(read_realnews(annotations, LABELS, archives))
+    errors = validate_realnews(annotations, archives).errors
+    assert any("it.jsonl:2: field 'sha1'" in e for e in errors) and any("checksum differs" in e for e in errors)
+
+
+def test_missing_archives_skip_an_optional_source_and_fail_a_required_one(annotations, tmp_path, monkeypatch):
+    monkeypatch.setenv("SLANT_CORPORA", str(tmp_path / "nowhere"))
+    with pytest.raises(MissingCorpusError, match="archive not found"):
+        list(read_realnews(annotations, LABELS))
+    starter = Path(__file__).resolve().parents[1] / "data" / "starter"
+    cfg = DataConfig(sources={"starter": SourceConfig(path=str(starter)),
+                              "realnews": SourceConfig(format="realnews", path=str(annotations), optional=True)})
+    loaded = load_splits(cfg, LABELS)
+    assert loaded.skipped == ("realnews",) and set(loaded.splits["train"]["source"]) == {"starter"}
+
+
+def test_stats_json_counts_per_language_label_and_split(archives, annotations, monkeypatch, capsys):
+    monkeypatch.setenv("SLANT_CORPORA", str(archives.parent))
+    assert main(["data", "stats", str(annotations), "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert next(iter(stats.values()))["it"]["test"] == {"sentences": 2, "attribution": 1, "hedging": 1, "loaded": 1}
+
+
+@pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
+def test_shipped_annotations_validate_against_the_real_archives():
+    root = Path(__file__).resolve().parents[1] / "data" / "realnews" / "annotations"
+    report = validate_realnews(root, SHARED / "realnews")
+    assert report.errors == [] and sum(report.rows.values()) >= 6000 and len(report.rows) >= 8
+    assert all(n >= 400 for n in report.rows.values())
