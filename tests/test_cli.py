@@ -68,3 +68,23 @@ def test_report_writes_self_contained_html(trained_model_dir, tmp_path):
 def test_missing_input_is_a_clear_error(trained_model_dir, tmp_path, capsys):
     assert main(["score", str(tmp_path / "nope.txt"), "--model", str(trained_model_dir)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_exit_codes_version_and_model_errors(trained_model_dir, tmp_path, capsys):
+    import pytest
+
+    from slant import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and __version__ in capsys.readouterr().out
+    article = tmp_path / "a.txt"
+    article.write_text("The minister said so.", encoding="utf-8")
+    assert main(["score", str(article), "--model", str(tmp_path / "no-model")]) == 2
+    assert "cannot load model" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "nope.txt"), "--model", str(trained_model_dir)]) == 2
+    assert main(["report", str(article), "-o", str(tmp_path), "--model", str(trained_model_dir)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    # The input is checked before the model loads: a missing input with a missing model is about the input.
+    assert main(["score", str(tmp_path / "nope.txt"), "--model", str(tmp_path / "no-model")]) == 2
+    assert "no such file" in capsys.readouterr().err

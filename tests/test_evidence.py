@@ -61,3 +61,10 @@ def test_widen_does_not_swallow_the_previous_word_through_a_leading_space():
     text = "local officials said."
     assert widen_to_words(text, 15, 20) == (16, 20)   # token "▁said" with its space -> "said"
     assert widen_to_words(text, 17, 19) == (16, 20)   # a piece inside the word grows to the word
+
+
+def test_spans_on_a_negative_sentence_never_become_positive_evidence():
+    """BABE lists biased words on rows labelled non-biased: those tokens must be 0, not 1."""
+    rows = token_targets(offsets(), [Span("loaded", 19, 29)], [0.0, 0.0, 0.0], NAMES, shift=len(PREFIX))
+    terrorists = 8
+    assert rows[terrorists][2] == 0.0

@@ -72,9 +72,22 @@ def test_long_sentence_is_read_in_windows_not_truncated(predictor):
     assert max(end for _, end in offsets) > len("query: ") + len(filler)  # later windows were read
     assert token_probs.shape[1] == len(predictor.labels) + 1
     # The sentence's probability is the maximum over its windows, so never below the first window's.
-    first = predictor.tokenizer("query: " + text, truncation=True, max_length=32, return_offsets_mapping=True)
+    room = 32 - len(predictor._prefix_ids)  # every window keeps space for the prefix
+    first = predictor.tokenizer("query: " + text, truncation=True, max_length=room, return_offsets_mapping=True)
     first_window = text[: max(end for _, end in first["offset_mapping"]) - len("query: ")]
     assert (probs[0] >= predictor.predict_proba([first_window])[0] - 1e-5).all()
+
+
+def test_every_window_of_a_long_sentence_starts_with_the_text_prefix(predictor):
+    filler = " ".join(["the bridge reopened after repairs on monday"] * 12)
+    windows = predictor._preprocess([f"query: {filler} and police reportedly arrested two men."])
+    prefix = predictor.tokenizer("query:", add_special_tokens=False)["input_ids"]
+    assert len(windows.owner) > 2 and prefix
+    for ids, offsets in zip(windows.inputs["input_ids"], windows.offsets):
+        assert ids[1 : 1 + len(prefix)] == prefix and len(ids) <= 32
+        assert ids[0] == predictor.tokenizer.cls_token_id and len(offsets) == len(ids)
+    later_prefix_offsets = windows.offsets[1][1 : 1 + len(prefix)]
+    assert later_prefix_offsets == [(0, 0)] * len(prefix)  # never evidence
 
 
 def test_boilerplate_is_kept_but_not_scored_and_profile_counts_content(predictor):
@@ -114,3 +127,33 @@ def test_five_megabyte_article_scores_in_bounded_memory(predictor):
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
     assert article.n_content > 40_000 and len(article.sentences) > 60_000
     assert grown < 1500, f"peak memory grew by {grown:.0f} MiB"
+
+
+def test_a_flagged_sentence_without_letters_scores_without_crashing(predictor):
+    predictor.thresholds = np.zeros(len(predictor.labels))  # every label flagged, as "😡" was
+    article = predictor.score_article("😡\n\nThe minister said so.", lang="en")
+    emoji = article.sentences[0]
+    assert emoji.text == "😡" and set(emoji.labels) == set(predictor.labels) and emoji.evidence == ()
+    assert article.sentences[1].evidence
+
+
+def test_language_lists_must_match_the_texts_and_codes_are_normalised(predictor):
+    with pytest.raises(ValueError, match="3 texts"):
+        predictor.score_batch(["a.", "b.", "c."], lang=["en"])
+    german = "Die Sitzung endete im Okt. mit einem Beschluss. Die Brücke wurde geöffnet."  # en rules end at "Okt."
+    expected = [s.text for s in predictor.score_article(german, lang="de").sentences]
+    assert len(expected) == 2
+    for code in ("de-DE", "DE", "deu", "de_AT"):
+        assert [s.text for s in predictor.score_article(german, lang=code).sentences] == expected
+
+
+def test_short_texts_are_not_guessed_into_a_language(predictor):
+    assert predictor.score_article("OK.").lang == "und"
+
+
+def test_empty_and_string_inputs_are_handled(predictor):
+    assert predictor([]) == [] and predictor.predict_proba([]).shape == (0, 3)
+    with pytest.raises(TypeError, match="one string"):
+        predictor("The minister said so.")
+    with pytest.raises(TypeError, match="one string"):
+        predictor.predict_proba("The minister said so.")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from slant import __version__
 from slant.inference.inputs import InputError, read_article, read_articles
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ def score(args: argparse.Namespace) -> int:
     from slant.inference.article_page import render_report
     from slant.inference.predictor import Predictor
 
-    predictor = Predictor.from_pretrained(args.model, device=args.device)
+    if args.input != "-" and not Path(args.input).exists():
+        raise UsageError(f"{args.input}: no such file or directory")
+    predictor = load_predictor(args)
     out: TextIO = sys.stdout
     writer = csv.DictWriter(out, fieldnames=csv_fields(predictor.labels)) if args.format == "csv" else None
     if writer:
@@ -89,13 +92,14 @@ def score(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     """Write a self-contained HTML report of one article."""
     from slant.inference.article_page import render_report
-    from slant.inference.predictor import Predictor
 
+    if Path(args.output).is_dir():
+        raise UsageError(f"-o {args.output} is a directory; give the HTML file to write")
     try:
         text = read_article(Path(args.article))
     except InputError as err:
-        raise SystemExit(f"slant: {err}") from None
-    article = Predictor.from_pretrained(args.model, device=args.device).score_article(text, lang=args.lang)
+        raise UsageError(str(err)) from None
+    article = load_predictor(args).score_article(text, lang=args.lang)
     page = render_report([(Path(args.article).name, text, article)], title=f"slant: {Path(args.article).name}")
     Path(args.output).write_text(page, encoding="utf-8")
     print(f"wrote {args.output}: {article.n_content} content sentences", file=sys.stderr)
@@ -202,6 +206,20 @@ def data_split(args: argparse.Namespace) -> int:
     return data_validate(args)
 
 
+class UsageError(Exception):
+    """A problem with the command itself (options, a missing input, an unloadable model): exit code 2."""
+
+
+def load_predictor(args: argparse.Namespace):
+    """The model named by ``--model``, or a :class:`UsageError` that says what is wrong with it."""
+    from slant.inference.predictor import Predictor
+
+    try:
+        return Predictor.from_pretrained(args.model, device=args.device)
+    except (OSError, ValueError, KeyError) as error:
+        raise UsageError(f"cannot load model {args.model!r}: {error}") from None
+
+
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by the commands that load a model."""
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model directory (default {DEFAULT_MODEL}; env SLANT_MODEL)")
@@ -243,7 +261,11 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one sub-command per job."""
-    parser = argparse.ArgumentParser(prog="slant", description="Find how news articles frame what they report.")
+    parser = argparse.ArgumentParser(
+        prog="slant", description="Find how news articles frame what they report.",
+        epilog="exit codes: 0 every input scored; 1 some inputs or rows became error records; "
+               "2 usage, missing input or model errors")
+    parser.add_argument("--version", action="version", version=f"slant {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     scorer = commands.add_parser("score", help="score articles sentence by sentence")
@@ -280,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except InputError as err:
+    except (InputError, UsageError) as err:
         print(f"slant: {err}", file=sys.stderr)
         return 2
 

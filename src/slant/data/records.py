@@ -33,6 +33,19 @@ def normalise(text: str) -> str:
     return re.sub(r"[\W_]+", " ", "".join(c for c in folded if not unicodedata.combining(c))).strip()
 
 
+QUOTES = {"\"": "\"", "“": "”", "„": "“", "«": "»", "‹": "›", "「": "」", "『": "』", "‚": "‘", "‘": "’", "»": "«"}
+
+
+def inside_quotes(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies between a pair of quotation marks of any language ("…", „…“,
+    «…», »…«, „…”, 「…」): a silver signal that words are a source's, for corpora without voice."""
+    for opening, closing in QUOTES.items():
+        before = text.rfind(opening, 0, start)
+        if before >= 0 and text.find(closing, end) >= 0 and text.find(closing, before + 1, start) < 0:
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Span:
     """Character span ``[start, end)`` of the words that triggered ``label``.

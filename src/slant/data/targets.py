@@ -14,8 +14,8 @@ def token_targets(
 ) -> list[list[float]]:
     """Per-token targets ``(seq, len(names) + 1)`` for one sentence.
 
-    A label's column is known (0/1) only when the sentence label is known and either negative or
-    backed by at least one span of that label; otherwise NaN. The voice column is 1/0 on tokens of
+    A label's column is known (0/1) only when the sentence label is known and either negative (all
+    tokens 0, even where a corpus lists spans) or backed by at least one span of that label; otherwise NaN. The voice column is 1/0 on tokens of
     loaded spans with a voice, NaN elsewhere. Special and prefix tokens are NaN.
 
     Args:
@@ -31,7 +31,9 @@ def token_targets(
         if math.isnan(labels[j]) or (labels[j] == 1 and not own):
             continue
         for t, start, end in real:
-            rows[t][j] = float(any(start < sp.end and sp.start < end for sp in own))
+            # A negative sentence has no evidence, whatever spans a corpus lists for it (BABE lists
+            # "biased words" on rows its annotators judged non-biased).
+            rows[t][j] = float(labels[j] == 1 and any(start < sp.end and sp.start < end for sp in own))
     for sp in spans:
         if sp.voice is not None:
             for t, start, end in real:

@@ -81,6 +81,8 @@ def decode_evidence(
     # would widen to nothing and leave a flagged label without a span.
     real = np.array([e > shift and any(ch.isalnum() for ch in text[max(s - shift, 0) : e - shift])
                      for s, e in offsets])
+    if not real.any():
+        return []  # "😡" alone: nothing a span could point at
     spans = []
     for name in flagged:
         j = names.index(name)

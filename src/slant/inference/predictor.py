@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from slant.inference.evidence import decode_evidence
-from slant.inference.language import detect_language
+from slant.inference.language import detect_language, normalise_language
 from slant.modeling.checkpoint import load_model, save_model
 from slant.modeling.configuration import SlantConfig
 from slant.modeling.model import SlantModel
@@ -136,6 +136,8 @@ class Predictor:
 
     def __call__(self, sentences: Sequence[str], progress: bool = False) -> list[SentencePrediction]:
         """Score standalone sentences with evidence (offsets are relative to each sentence)."""
+        if isinstance(sentences, str):
+            raise TypeError("expected a list of sentences, got one string; wrap it in a list")
         return self._predict(list(sentences), [0] * len(sentences), progress)
 
     def score_article(self, text: str, lang: str | None = None) -> ArticleScore:
@@ -166,10 +168,14 @@ class Predictor:
         Raises:
             TypeError / ValueError: as :meth:`score_article`, naming the article's position.
         """
+        if isinstance(texts, str):
+            raise TypeError("score_batch takes a list of articles; use score_article for one string")
         langs = list(lang) if isinstance(lang, (list, tuple)) else [lang] * len(texts)
+        if len(langs) != len(texts):
+            raise ValueError(f"lang has {len(langs)} codes for {len(texts)} texts: give one per text, one for all, or None")
         for i, text in enumerate(texts):
             check_article(text, f"article {i}")
-        langs = [code or detect_language(text) for code, text in zip(langs, texts)]
+        langs = [normalise_language(code) or detect_language(text) for code, text in zip(langs, texts)]
         articles = [split_sentences(text, code if code != "und" else "en") for text, code in zip(texts, langs)]
         content = [s for sentences in articles for s in sentences if s.kind == CONTENT]
         scored: list[SentencePrediction] = []
@@ -219,6 +225,10 @@ class Predictor:
         A sentence longer than ``max_seq_length`` tokens is read in overlapping windows; its label
         probability is the maximum over windows and its tokens are the union of the windows'.
         """
+        if isinstance(sentences, str):
+            raise TypeError("expected a list of sentences, got one string; wrap it in a list")
+        if len(sentences) == 0:
+            return np.zeros((0, len(self.labels)), dtype=np.float32), []
         windows = self._preprocess([self.config.text_prefix + s for s in sentences])
         lengths = windows.lengths
         # Sorted by token count, each batch pads to nearly its own length; results return in input order.

@@ -12,14 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from slant.data.readers import check_text, files_under, read_table, register_reader
-from slant.data.records import DataError, Example, Span
+from slant.data.records import DataError, Example, Span, inside_quotes
 from slant.labels import LabelSet
 
 BIAS = {"Biased": 1, "Non-biased": 0, "No agreement": None}
 
 
 def biased_word_spans(text: str, raw: str, path: Path, line: int) -> tuple[Span, ...]:
-    """Locate each listed word (whole word, case-insensitive) in ``text``; voice is unknown."""
+    """Locate each listed word (whole word, case-insensitive) in ``text``.
+
+    BABE has no voice: a word between quotation marks gets a silver ``quoted``, any other stays
+    unknown (it may still be reported speech).
+    """
     try:
         words = ast.literal_eval(raw or "[]")  # a Python list literal; literal_eval evaluates no code
     except (ValueError, SyntaxError):
@@ -30,7 +34,8 @@ def biased_word_spans(text: str, raw: str, path: Path, line: int) -> tuple[Span,
     for word in words:
         match = re.search(rf"(?<!\w){re.escape(word.strip())}(?!\w)", text, flags=re.IGNORECASE)
         if match and word.strip():
-            spans.append(Span("loaded", match.start(), match.end()))
+            voice = "quoted" if inside_quotes(text, match.start(), match.end()) else None
+            spans.append(Span("loaded", match.start(), match.end(), voice))
     return tuple(spans)
 
 
