@@ -97,3 +97,13 @@ def test_evidence_scores_overlap_hits_and_voice():
     assert got["evidence_hit/loaded"] == 1.0 and got["evidence_n/loaded"] == 2
     assert got["evidence_hit/attribution"] == 0.0 and got["evidence_f1/attribution"] == 0.0
     assert got["voice_accuracy"] == 0.5 and got["voice_n"] == 2
+
+
+def test_precision_at_recall_reads_the_pr_curve():
+    from slant.evaluation.metrics import pr_auc
+
+    y = np.array([[1.0], [1.0], [0.0], [1.0], [0.0]])
+    p = np.array([[0.9], [0.8], [0.7], [0.6], [0.1]])
+    # recall >= 0.6 needs two of three positives: the top two are both positive -> precision 1.0
+    assert pr_auc(y, p, ["x"], recall=0.6)["precision_at_recall0.6/x"] == 1.0
+    assert pr_auc(y, p, ["x"], recall=1.0)["precision_at_recall1/x"] == 0.75

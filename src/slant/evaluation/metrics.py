@@ -62,8 +62,9 @@ def multilabel_metrics(
     return out
 
 
-def pr_auc(y_true: np.ndarray, probs: np.ndarray, names: Sequence[str]) -> dict[str, float]:
-    """Area under the precision-recall curve (average precision) per label, over known rows.
+def pr_auc(y_true: np.ndarray, probs: np.ndarray, names: Sequence[str], recall: float = 0.6) -> dict[str, float]:
+    """Per label, over known rows: area under the precision-recall curve (average precision), and
+    the best precision at a recall of at least ``recall`` (``precision_at_recall<recall>/<label>``).
 
     NaN for a label without both classes among its known rows.
     """
@@ -73,6 +74,11 @@ def pr_auc(y_true: np.ndarray, probs: np.ndarray, names: Sequence[str]) -> dict[
         truth = y_true[known, j]
         both = known.any() and 0 < truth.sum() < truth.size
         out[f"pr_auc/{name}"] = float(average_precision_score(truth, probs[known, j])) if both else math.nan
+        at_recall = math.nan
+        if both:
+            precision, recalls, _ = precision_recall_curve(truth, probs[known, j])
+            at_recall = float(precision[recalls >= recall].max())
+        out[f"precision_at_recall{recall:g}/{name}"] = at_recall
     return out
 
 
