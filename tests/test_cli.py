@@ -88,3 +88,25 @@ def test_exit_codes_version_and_model_errors(trained_model_dir, tmp_path, capsys
     # The input is checked before the model loads: a missing input with a missing model is about the input.
     assert main(["score", str(tmp_path / "nope.txt"), "--model", str(tmp_path / "no-model")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_invalid_batch_options_are_refused_before_any_work(tmp_path, capsys):
+    import pytest
+
+    for option in (["--batch-size", "0"], ["--threads", "-1"], ["--rows-per-part", "0"], ["--batch-size", "x"]):
+        with pytest.raises(SystemExit) as done:
+            main(["batch", str(tmp_path / "in.jsonl"), str(tmp_path / "out"), *option])
+        assert done.value.code == 2
+        assert option[0] in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_label_names_and_language_are_escaped_in_the_html_report(trained_model_dir, tmp_path):
+    from slant.inference.article_page import render_report
+    from slant.inference.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(trained_model_dir, device="cpu")
+    article = predictor.score_article("The army called the rebels terrorists.", lang="<img src=x onerror=alert(1)>")
+    evil = "<img src=x onerror=alert(1)>"
+    page = render_report([("a.txt", "The army called the rebels terrorists.", article)])
+    assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page

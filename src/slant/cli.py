@@ -206,6 +206,17 @@ def data_split(args: argparse.Namespace) -> int:
     return data_validate(args)
 
 
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1 (a bad option is refused before any work)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 class UsageError(Exception):
     """A problem with the command itself (options, a missing input, an unloadable model): exit code 2."""
 
@@ -240,17 +251,17 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:
     batcher.add_argument("--lang-column", default=None, help="field with an ISO language code per row")
     batcher.add_argument("--input-format", choices=["jsonl", "csv", "parquet"], default=None, help="default: from suffix")
     batcher.add_argument("--output-format", choices=["parquet", "jsonl", "csv"], default="parquet")
-    batcher.add_argument("--rows-per-part", type=int, default=1000, help="rows per atomic output part")
-    batcher.add_argument("--max-chars", type=int, default=1_000_000, help="longer texts become error rows")
+    batcher.add_argument("--rows-per-part", type=positive_int, default=1000, help="rows per atomic output part")
+    batcher.add_argument("--max-chars", type=positive_int, default=1_000_000, help="longer texts become error rows")
     batcher.add_argument("--no-sentences", action="store_true", help="write only the article profile columns")
     batcher.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16", "int8"], default="auto",
                          help="auto: bf16/fp16 on GPU, fp32 on CPU; int8 and bf16 are faster CPU modes")
-    batcher.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass")
-    batcher.add_argument("--threads", type=int, default=None, help="torch threads per process (default: all cores)")
+    batcher.add_argument("--batch-size", type=positive_int, default=32, help="sentences per forward pass")
+    batcher.add_argument("--threads", type=positive_int, default=None, help="torch threads per process (default: all cores)")
     batcher.add_argument("--compile", action="store_true",
                          help="torch.compile the model: about a minute of compilation, then faster batches")
     batcher.add_argument("--engine", choices=["local", "ray"], default="local", help="ray: Ray Data actor pool")
-    batcher.add_argument("--workers", type=int, default=None, help="ray: model replicas (default: one per GPU, else 1)")
+    batcher.add_argument("--workers", type=positive_int, default=None, help="ray: model replicas (default: one per GPU, else 1)")
     batcher.add_argument("--cpus-per-worker", type=float, default=1.0, help="ray: CPUs reserved per replica")
     batcher.add_argument("--gpus-per-worker", type=float, default=None, help="ray: default 1 when the cluster has GPUs")
     batcher.add_argument("--ray-address", default=None, help="ray: cluster address (default: RAY_ADDRESS or a local Ray)")

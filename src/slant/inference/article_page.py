@@ -38,7 +38,7 @@ def sentence_html(text: str, s: SentencePrediction, colours: dict[str, str]) -> 
             piece = (f'<mark class="{e.voice or ""}" style="border-color:{colours[e.label]}" '
                      f'title="{html.escape(title)}">{piece}</mark>')
         parts.append(piece)
-    tags = "".join(f'<span class="chip" style="background:{colours[n]}">{n} {s.scores[n]:.2f}</span>'
+    tags = "".join(f'<span class="chip" style="background:{colours[n]}">{html.escape(n)} {s.scores[n]:.2f}</span>'
                    for n in s.labels)
     classes = " ".join(["s", s.kind, "flagged" if s.labels else ""])
     return f'<span class="{classes}">{"".join(parts)}</span>' + (f' <span class="tags">{tags}</span>' if tags else "")
@@ -61,12 +61,12 @@ def profile_html(article: ArticleScore) -> str:
     """Counts, rates, voice of loaded terms and the top sentences per label."""
     colours = colour_map(list(article.counts))
     rows = "".join(
-        f'<tr><td><span class="chip" style="background:{colours[n]}">{n}</span></td><td>{article.counts[n]}</td>'
+        f'<tr><td><span class="chip" style="background:{colours[n]}">{html.escape(n)}</span></td><td>{article.counts[n]}</td>'
         f"<td>{article.rates[n]:.0%}</td><td>{' / '.join(html.escape(article.sentences[i].text[:90]) for i in article.top[n])}</td></tr>"
         for n in article.counts
     )
-    voice = ", ".join(f"{k}: {v}" for k, v in article.loaded_voice.items())
-    return (f"<p>Language: <b>{article.lang}</b> · {article.n_content} content sentences, "
+    voice = html.escape(", ".join(f"{k}: {v}" for k, v in article.loaded_voice.items()))
+    return (f"<p>Language: <b>{html.escape(article.lang)}</b> · {article.n_content} content sentences, "
             f"{len(article.sentences) - article.n_content} boilerplate · loaded terms by voice: {voice}</p>"
             f"<table><tr><th>label</th><th>sentences</th><th>rate</th><th>top sentences</th></tr>{rows}</table>")
 
@@ -78,7 +78,7 @@ def render_report(articles: Sequence[tuple[str, str, ArticleScore]], title: str 
         articles: ``(name, text, score)`` per article; each gets a profile and a highlighted body.
     """
     labels = list(articles[0][2].counts) if articles else []
-    legend = "".join(f'<span style="background:{c}">{n}</span>' for n, c in colour_map(labels).items())
+    legend = "".join(f'<span style="background:{c}">{html.escape(n)}</span>' for n, c in colour_map(labels).items())
     sections = "".join(
         f"<h2>{html.escape(name)}</h2>{profile_html(article)}<div class=\"article\">{article_html(text, article)}</div>"
         for name, text, article in articles
