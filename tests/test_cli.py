@@ -110,3 +110,13 @@ def test_label_names_and_language_are_escaped_in_the_html_report(trained_model_d
     evil = "<img src=x onerror=alert(1)>"
     page = render_report([("a.txt", "The army called the rebels terrorists.", article)])
     assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_nul_byte_anywhere_in_a_file_is_an_error_record_not_a_crash(trained_model_dir, tmp_path, capsys):
+    (tmp_path / "late_nul.txt").write_bytes(b"The minister said so. " * 500 + b"\x00 tail")
+    (tmp_path / "good.txt").write_text("The minister said so.", encoding="utf-8")
+    assert main(["score", str(tmp_path), "--model", str(trained_model_dir), "--lang", "en"]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == 2
+    bad = next(r for r in records if r["source"].endswith("late_nul.txt"))
+    assert "NUL" in bad["error"] and "line 1" in bad["error"]

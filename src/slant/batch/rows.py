@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from slant.inference.inputs import text_problem
+
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 PARQUET_ROWS_PER_READ = 1024
 
@@ -73,14 +75,12 @@ def check_text(text: object, where: str, spec: RowSpec) -> str | None:
     """Why ``text`` cannot be scored, or ``None`` when it can."""
     if text is None:
         return f"{where}: field {spec.text_column!r} is missing or null"
-    if not isinstance(text, str):
-        return f"{where}: field {spec.text_column!r} must be a string, got {type(text).__name__}"
+    if problem := text_problem(text):
+        return f"{where}: field {spec.text_column!r} {problem}"
     if not text.strip():
         return f"{where}: field {spec.text_column!r} is empty"
     if len(text) > spec.max_chars:
         return f"{where}: field {spec.text_column!r} has {len(text):,} characters, more than max_chars={spec.max_chars:,}"
-    if "\x00" in text:
-        return f"{where}: field {spec.text_column!r} contains NUL bytes (binary data)"
     if any("\udc80" <= c <= "\udcff" for c in text):  # bytes that were not UTF-8, kept by surrogateescape
         return f"{where}: field {spec.text_column!r} has undecodable bytes (not valid UTF-8)"
     return None

@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from slant.data.records import SPLITS, DataError, Example, Span
+from slant.inference.inputs import MAX_SENTENCE_CHARS, text_problem  # the rules scoring applies
 from slant.labels import LabelSet
 
 Reader = Callable[[Path, LabelSet], Iterator[Example]]
 READERS: dict[str, Reader] = {}
 
-# A "sentence" longer than this is almost certainly a whole article or a broken row.
-MAX_SENTENCE_CHARS = 5_000
 
 
 def register_reader(name: str) -> Callable[[Reader], Reader]:
@@ -93,6 +92,8 @@ def check_text(value: object, path: Path, line: int, field: str = "text") -> str
     """Return ``value`` if it is a usable sentence, else raise a located error."""
     if not isinstance(value, str) or not value.strip():
         raise DataError(path, line, field, "must be a non-empty string")
+    if problem := text_problem(value):
+        raise DataError(path, line, field, problem)
     if len(value) > MAX_SENTENCE_CHARS:
         raise DataError(path, line, field, f"is {len(value)} characters; a sentence is at most {MAX_SENTENCE_CHARS}")
     return value

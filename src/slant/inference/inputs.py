@@ -10,8 +10,21 @@ HTML_SUFFIXES = {".html", ".htm"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 
 
+MAX_SENTENCE_CHARS = 2000  # a longer "sentence" (a table, a run-on scrape) is cut in pieces, or refused in training data
+
+
 class InputError(ValueError):
     """An input file that cannot be read as an article, named with the reason."""
+
+
+def text_problem(text: object) -> str | None:
+    """Why ``text`` is not article text, or ``None``: the one rule the API, ``slant score`` and
+    ``slant batch`` share (a string, without NUL bytes, which only binary data has)."""
+    if not isinstance(text, str):
+        return f"expected str, got {type(text).__name__}; decode bytes first"
+    if "\x00" in text:
+        return "contains NUL bytes: this looks like binary data, not an article"
+    return None
 
 
 def html_to_text(markup: str, name: str) -> str:
@@ -26,13 +39,15 @@ def html_to_text(markup: str, name: str) -> str:
 
 def decode(raw: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) or fail naming the byte; NUL bytes mean a binary file."""
-    if b"\x00" in raw[:8192]:
-        raise InputError(f"{name}: looks like a binary file (NUL bytes), not an article")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise InputError(f"{name}: line {line}: not valid UTF-8 at byte {err.start} ({err.reason})") from None
+    if problem := text_problem(text):
+        line = text[: text.index("\x00")].count("\n") + 1 if "\x00" in text else 1
+        raise InputError(f"{name}: line {line}: {problem}")
+    return text
 
 
 def read_article(path: Path) -> str:

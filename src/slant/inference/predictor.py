@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from slant.inference.evidence import decode_evidence
+from slant.inference.inputs import text_problem
 from slant.inference.language import detect_language, normalise_language
 from slant.modeling.checkpoint import load_model, save_model
 from slant.modeling.configuration import SlantConfig
@@ -20,6 +22,7 @@ from slant.modeling.precision import apply_precision, compile_for_inference, res
 from slant.inference.results import ArticleScore, SentencePrediction, profile
 from slant.inference.segmentation import CONTENT, split_sentences
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 SENTENCES_PER_CHUNK = 512  # articles are scored in chunks so token outputs of a huge text never pile up
 WINDOW_STRIDE = 32  # tokens shared by consecutive windows of a sentence longer than max_seq_length
 
@@ -32,11 +35,10 @@ def pick_device(device: str) -> torch.device:
 
 
 def check_article(text: object, where: str) -> None:
-    """Refuse what is not article text: non-strings (decode bytes first) and binary data (NUL bytes)."""
-    if not isinstance(text, str):
-        raise TypeError(f"{where}: expected str, got {type(text).__name__}; decode bytes first")
-    if "\x00" in text:
-        raise ValueError(f"{where}: text contains NUL bytes: this looks like binary data, not an article")
+    """Refuse what is not article text (:func:`~slant.inference.inputs.text_problem`): TypeError for
+    non-strings, ValueError for binary data."""
+    if problem := text_problem(text):
+        raise (TypeError if not isinstance(text, str) else ValueError)(f"{where}: {problem}")
 
 
 @dataclass
@@ -175,8 +177,12 @@ class Predictor:
             raise ValueError(f"lang has {len(langs)} codes for {len(texts)} texts: give one per text, one for all, or None")
         for i, text in enumerate(texts):
             check_article(text, f"article {i}")
-        langs = [normalise_language(code) or detect_language(text) for code, text in zip(langs, texts)]
-        articles = [split_sentences(text, code if code != "und" else "en") for text, code in zip(texts, langs)]
+        # Segmentation and detection read a copy without lone surrogates (one code point each, so
+        # offsets hold); sentences keep the original characters.
+        clean = [SURROGATE.sub("\ufffd", text) for text in texts]
+        langs = [normalise_language(code) or detect_language(text) for code, text in zip(langs, clean)]
+        articles = [[replace(s, text=text[s.start : s.end]) for s in split_sentences(plain, code if code != "und" else "en")]
+                    for text, plain, code in zip(texts, clean, langs)]
         content = [s for sentences in articles for s in sentences if s.kind == CONTENT]
         scored: list[SentencePrediction] = []
         for start in range(0, len(content), SENTENCES_PER_CHUNK):
@@ -229,7 +235,9 @@ class Predictor:
             raise TypeError("expected a list of sentences, got one string; wrap it in a list")
         if len(sentences) == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32), []
-        windows = self._preprocess([self.config.text_prefix + s for s in sentences])
+        # Lone surrogates (possible in Python strings) become U+FFFD for the tokenizer only: one code
+        # point each, so offsets still index the original text.
+        windows = self._preprocess([self.config.text_prefix + SURROGATE.sub("\ufffd", s) for s in sentences])
         lengths = windows.lengths
         # Sorted by token count, each batch pads to nearly its own length; results return in input order.
         order = np.argsort(lengths, kind="stable")

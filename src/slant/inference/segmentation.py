@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from sentencex import get_sentence_boundaries
 
+from slant.inference.inputs import MAX_SENTENCE_CHARS  # longer "sentences" are cut at spaces into pieces
+
 CONTENT, NON_CONTENT = "content", "non_content"
 BULLET = re.compile(r"[•·▪◦●*‣⁃–—-]+\s+(?=\S)")  # a marker then a space: "-5 °C" is no bullet
 FINAL = re.compile(r"[.!?…:;\"'»“”„)\]]\s*$")
@@ -41,7 +43,6 @@ BOILERPLATE = re.compile(
 # Bylines are case-sensitive (capitalised names) and never end like a sentence.
 BYLINE = re.compile(r"^(By|Von|Par|Por|Di|Autor|Автор|Автор:)\s+[A-ZÀ-ÖØ-ÞĄĆĘŁŃÓŚŹŻА-ЯЁІЇЄ][\w'.-]+"
                     r"(\s+[A-ZÀ-ÖØ-ÞĄĆĘŁŃÓŚŹŻА-ЯЁІЇЄ][\w'.-]+){0,3}\s*(,|\||$)")
-MAX_SENTENCE_CHARS = 2000  # longer "sentences" (tables, run-on scrapes) are cut at spaces into pieces
 MAX_BOILERPLATE_CHARS = 160  # a long sentence mentioning "cookies" is reporting, not a banner
 
 
