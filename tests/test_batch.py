@@ -173,3 +173,28 @@ def test_rows_reader_streams_without_reading_everything(tmp_path):
     rows = iter_rows(src, RowSpec())
     assert next(rows).row == 0  # a generator: nothing beyond the first line is parsed yet
     assert [r.error is None for r in rows] == [True, True, False]
+
+
+def test_resume_refuses_an_edited_input_or_model_and_a_concurrent_job(trained_model_dir, tmp_path):
+    import fcntl
+    import shutil
+
+    lines = [json.dumps({"text": article(i)}).encode() for i in range(6)]
+    src = write_jsonl(tmp_path / "in.jsonl", lines)
+    model = shutil.copytree(trained_model_dir, tmp_path / "model")
+    spec = ScorerSpec(str(model), device="cpu", lang="en")
+    out = tmp_path / "out"
+    run_batch(src, out, spec, rows_per_part=3, progress=False)
+    write_jsonl(src, [lines[1], lines[0], *lines[2:]])  # same size, two rows swapped
+    with pytest.raises(JobMismatchError, match="input_sha256"):
+        run_batch(src, out, spec, progress=False)
+    write_jsonl(src, lines)
+    config = json.loads((model / "config.json").read_text())
+    config["thresholds"]["loaded"] = 0.01  # another model's decisions must not join these parts
+    (model / "config.json").write_text(json.dumps(config))
+    with pytest.raises(JobMismatchError, match="model_sha256"):
+        run_batch(src, out, spec, progress=False)
+    with (out / ".slant_batch.lock").open("a") as handle:  # another job holds the directory
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(JobMismatchError, match="in use"):
+            run_batch(src, tmp_path / "out", spec, progress=False)

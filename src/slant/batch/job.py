@@ -7,16 +7,27 @@ on Ray Data) and writes it atomically. Memory stays bounded by a part (times the
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from slant.batch.parts import PartFile, check_manifest, count_errors, finished_parts, sync_dir, write_part
+from slant.batch.parts import (
+    JobMismatchError,
+    PartFile,
+    check_manifest,
+    count_errors,
+    finished_parts,
+    sync_dir,
+    write_part,
+)
 from slant.batch.output import ERROR, ScorerSpec
 from slant.batch.rows import InputRow, RowSpec, count_rows, detect_format, iter_rows
 from slant.modeling.checkpoint import model_labels
@@ -24,6 +35,7 @@ from slant.modeling.checkpoint import model_labels
 log = logging.getLogger(__name__)
 
 DONE = "_SUCCESS"
+LOCK = ".slant_batch.lock"
 
 
 @dataclass(frozen=True)
@@ -110,7 +122,15 @@ def run_batch(
     """
     started = time.perf_counter()
     fmt = detect_format(input_path, input_format)
-    check_manifest(out_dir, job_description(input_path, fmt, spec, rows, output_format))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive(out_dir):
+        check_manifest(out_dir, job_description(input_path, fmt, spec, rows, output_format))
+        return _run(input_path, out_dir, spec, rows, fmt, output_format, rows_per_part, engine, progress, started)
+
+
+def _run(input_path: Path, out_dir: Path, spec: ScorerSpec, rows: RowSpec, fmt: str, output_format: str,
+         rows_per_part: int, engine: Engine, progress: bool, started: float) -> BatchSummary:
+    """The body of :func:`run_batch`, under its lock and after its manifest check."""
     (out_dir / DONE).unlink(missing_ok=True)
     done = finished_parts(out_dir, output_format)
     summary = BatchSummary(skipped=sum(p.end - p.first for p in done), parts=len(done))
@@ -140,11 +160,46 @@ def run_batch(
 
 
 def job_description(input_path: Path, fmt: str, spec: ScorerSpec, rows: RowSpec, output_format: str) -> dict[str, Any]:
-    """What must stay the same for a restart to continue a job (the manifest)."""
-    return {"input": str(input_path.resolve()), "input_bytes": input_path.stat().st_size, "input_format": fmt,
-            "output_format": output_format, "model": str(Path(spec.model_dir).resolve()),
-            "labels": list(model_labels(Path(spec.model_dir))), "precision": spec.precision,
-            "with_sentences": spec.with_sentences, "lang": spec.lang, **asdict(rows)}
+    """What must stay the same for a restart to continue a job (the manifest): the input's and the
+    model's content, not only their paths. The part size may change between runs (pending rows are
+    cut around finished parts); two runs at once are prevented by :func:`exclusive`."""
+    model = Path(spec.model_dir)
+    model_files = sorted(p for p in model.iterdir() if p.suffix in (".json", ".safetensors")) if model.is_dir() else []
+    return {"input": str(input_path.resolve()), "input_bytes": input_path.stat().st_size,
+            "input_sha256": file_digest([input_path]), "input_format": fmt, "output_format": output_format,
+            "model": str(model.resolve()), "model_sha256": file_digest(model_files),
+            "labels": list(model_labels(model)), "precision": spec.precision, "with_sentences": spec.with_sentences,
+            "lang": spec.lang, **asdict(rows)}
+
+
+def file_digest(paths: list[Path]) -> str:
+    """SHA-256 over the bytes of ``paths`` (streamed), with their names."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def exclusive(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out_dir`` so two jobs can never write into it at once.
+
+    Raises:
+        JobMismatchError: another process holds it.
+    """
+    with (out_dir / LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise JobMismatchError(f"{out_dir} is in use by another slant batch job; wait for it or use another "
+                                   "output directory") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def finish(out_dir: Path, summary: BatchSummary, output_format: str) -> None:
