@@ -72,7 +72,7 @@ def test_csv_rows_and_header_errors(trained_model_dir, tmp_path, capsys):
     records = all_records(out, "csv")
     assert [r["id"] for r in records] == ["1", "", "3", "4"]
     assert "in.csv:3: malformed CSV row: 3 fields, the header has 2" in records[1]["error"]
-    assert "in.csv:4: field 'text' has undecodable bytes" in records[2]["error"]
+    assert "in.csv:4: field 'text' is not valid Unicode (undecodable bytes" in records[2]["error"]
     assert records[3]["status"] == "ok" and json.loads(records[3]["sentences"])[0]["start"] == 0
 
     (tmp_path / "nocol.csv").write_text("id,body\n1,hello\n", encoding="utf-8")
@@ -198,3 +198,29 @@ def test_resume_refuses_an_edited_input_or_model_and_a_concurrent_job(trained_mo
         fcntl.flock(handle, fcntl.LOCK_EX)
         with pytest.raises(JobMismatchError, match="in use"):
             run_batch(src, tmp_path / "out", spec, progress=False)
+
+
+def test_csv_quote_that_never_closes_is_refused_not_swallowing_rows(trained_model_dir, tmp_path, capsys):
+    lines = ["id,text"] + [f"{i},Report number {i} was filed." for i in range(10)]
+    lines[4] = '3,"The minister said so.'  # the quote never closes
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = main(["batch", str(tmp_path / "in.csv"), str(tmp_path / "out"), "--model", str(trained_model_dir),
+                 "--lang", "en", "--quiet"])
+    assert code == 2 and "in.csv:5: a quoted field opened on this line never closes" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "_SUCCESS").exists()
+
+
+def test_ids_that_cannot_be_utf8_become_error_rows_and_the_job_finishes(trained_model_dir, tmp_path):
+    lines = [json.dumps({"id": "a", "text": article(0)}).encode(),
+             b'{"id": "\\ud800", "text": "The minister said so."}',  # a lone surrogate, legal in JSON
+             json.dumps({"id": "c", "text": "The army said \ud800 so."}).encode()]
+    src = write_jsonl(tmp_path / "in.jsonl", lines)
+    (tmp_path / "in.csv").write_bytes(b"id,text\nok,The minister said so.\n\xe9t\xe9,The army said so.\n")
+    for source in (src, tmp_path / "in.csv"):
+        out = tmp_path / f"out-{source.suffix}"
+        summary = run_batch(source, out, ScorerSpec(str(trained_model_dir), device="cpu", lang="en"),
+                            RowSpec(id_column="id"), progress=False)
+        records = all_records(out)
+        assert (out / "_SUCCESS").exists() and [r["row"] for r in records] == list(range(summary.rows))
+        assert records[0]["status"] == "ok" and records[1]["status"] == "error" and "'id'" in records[1]["error"]
+    assert "not valid Unicode" in all_records(tmp_path / "out-.jsonl")[2]["error"]

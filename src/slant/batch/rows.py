@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from slant.inference.inputs import text_problem
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 PARQUET_ROWS_PER_READ = 1024
 
@@ -81,8 +83,8 @@ def check_text(text: object, where: str, spec: RowSpec) -> str | None:
         return f"{where}: field {spec.text_column!r} is empty"
     if len(text) > spec.max_chars:
         return f"{where}: field {spec.text_column!r} has {len(text):,} characters, more than max_chars={spec.max_chars:,}"
-    if any("\udc80" <= c <= "\udcff" for c in text):  # bytes that were not UTF-8, kept by surrogateescape
-        return f"{where}: field {spec.text_column!r} has undecodable bytes (not valid UTF-8)"
+    if SURROGATE.search(text):  # bytes that were not UTF-8 (kept by surrogateescape), or lone surrogates
+        return f"{where}: field {spec.text_column!r} is not valid Unicode (undecodable bytes or lone surrogates)"
     return None
 
 
@@ -91,8 +93,16 @@ def make_row(row: int, record: dict, where: str, spec: RowSpec) -> InputRow:
     text = record.get(spec.text_column)
     ident = record.get(spec.id_column) if spec.id_column else None
     lang = record.get(spec.lang_column) if spec.lang_column else None
-    meta = {"id": None if ident is None else str(ident), "lang": str(lang) if lang else None}
-    error = check_text(text, where, spec)
+    # Output parts are UTF-8: an id or language that cannot be written as UTF-8 would crash the part
+    # and lose its rows on every rerun, so it becomes an error row (its value dropped) instead.
+    meta, error = {}, None
+    for key, column, value in (("id", spec.id_column, ident), ("lang", spec.lang_column, lang)):
+        value = None if value is None or value == "" else str(value)
+        if value is not None and SURROGATE.search(value):
+            error = error or f"{where}: field {column!r} is not valid Unicode (undecodable bytes or lone surrogates)"
+            value = None
+        meta[key] = value
+    error = error or check_text(text, where, spec)
     return InputRow(row, None, error=error, **meta) if error else InputRow(row, text, **meta)
 
 
@@ -123,18 +133,23 @@ def _jsonl_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
 def _csv_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
     csv.field_size_limit(2**31 - 1)  # the length limit is max_chars, checked per field with a clear error
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",", strict=True)
         header = next(reader, None)
         if not header or spec.text_column not in header:
             raise InputFormatError(f"{path}: line 1: no {spec.text_column!r} column in the header "
                                    f"(columns: {', '.join(header or []) or 'none'}); pass --text-column")
         row = 0
         while True:
+            start = reader.line_num + 1
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as err:
+                if "unexpected end of data" in str(err):
+                    # A quote that never closes would make the rest of the file one text: refuse the file.
+                    raise InputFormatError(f"{path}:{start}: a quoted field opened on this line never closes; "
+                                           "every later line would be swallowed into it") from None
                 yield InputRow(row, error=f"{path}:{reader.line_num}: malformed CSV: {err}")
                 row += 1
                 continue

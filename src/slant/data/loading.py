@@ -40,6 +40,8 @@ def hash_split(key: str, validation_fraction: float, test_fraction: float) -> st
 def read_source(name: str, source: SourceConfig, labels: LabelSet, cfg: DataConfig) -> list[Example]:
     """Read one source, keep the configured languages, tag rows with source name and split."""
     try:
+        if not Path(source.path).exists():
+            raise MissingCorpusError(source.path, None, "path", "no such file or directory")
         examples = list(get_reader(source.format)(Path(source.path), labels))
     except MissingCorpusError as error:
         if not source.optional:
