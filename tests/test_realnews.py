@@ -1,6 +1,7 @@
 """The real-news standoff annotations: joining with archives, checks, optional sources, stats."""
 
 import csv
+import importlib.util
 import io
 import json
 import tarfile
@@ -10,7 +11,7 @@ import pytest
 
 from slant.cli import main
 from slant.config import DataConfig, SourceConfig
-from slant.data.corpora.realnews import fingerprint, read_realnews, validate_realnews
+from slant.data.corpora.realnews import documents, fingerprint, read_realnews, validate_realnews
 from slant.data.loading import load_splits
 from slant.data.records import DataError, MissingCorpusError
 from slant.data.starter import write_checksums
@@ -108,9 +109,47 @@ def test_stats_json_counts_per_language_label_and_split(archives, annotations, m
     assert next(iter(stats.values()))["it"]["test"] == {"sentences": 2, "attribution": 1, "hedging": 1, "loaded": 1}
 
 
+def test_enrichment_rows_must_be_train(archives, annotations):
+    rows = [json.loads(line) for line in (annotations / "it.jsonl").read_text().splitlines()]
+    rows[1]["id"] = "rn-it-e0001"  # picked for its labels, yet in the test split
+    (annotations / "it.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DataError, match=r"it.jsonl:2: field 'split': enrichment row rn-it-e0001"):
+        list(read_realnews(annotations, LABELS, archives))
+
+
+@pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
+def test_sentence_corpora_give_each_sentence_once_under_a_stable_id():
+    german = documents(SHARED / "realnews", "de_GerNTSA")
+    russian = documents(SHARED / "realnews", "ru_RuSentNE")
+    for docs in (german, russian):
+        assert len(set(docs.values())) == len(docs) > 1000
+    assert documents(SHARED / "realnews", "ru_RuSentNE") == russian
+
+
 @pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
 def test_shipped_annotations_validate_against_the_real_archives():
     root = Path(__file__).resolve().parents[1] / "data" / "realnews" / "annotations"
     report = validate_realnews(root, SHARED / "realnews")
     assert report.errors == [] and sum(report.rows.values()) >= 6000 and len(report.rows) >= 8
     assert all(n >= 400 for n in report.rows.values())
+
+
+def test_annotators_span_strings_become_checked_offsets(archives, tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("standoff", Path(__file__).parents[1] / "data/realnews/standoff.py")
+    standoff = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(standoff)
+    sentence = "Il ministro ha detto che i «banditi» sarebbero fuggiti."
+    picked = {**row("pt_FakeBr", "7", ARTICLE, 0, len(sentence), "rn-it-e0001"), "split": "train", "text": sentence,
+              "attribution": 1, "loaded": 1, "spans": [{"label": "loaded", "text": "banditi", "voice": "quoted"},
+                                                        {"label": "attribution", "text": "ha detto"}]}
+    assert standoff.to_standoff(picked)["spans"] == [span("attribution", "ha detto", None),
+                                                     span("loaded", "banditi", "quoted")]
+    with pytest.raises(ValueError, match="occurrence 2"):
+        standoff.locate(sentence, {"text": "banditi", "nth": 2})
+    source, target = tmp_path / "picked.jsonl", tmp_path / "out" / "it.jsonl"
+    source.write_text(json.dumps(picked, ensure_ascii=False) + "\n" + json.dumps({**picked, "hedging": 1}) + "\n")
+    monkeypatch.setenv("SLANT_CORPORA", str(archives.parent))
+    monkeypatch.setattr("sys.argv", ["standoff.py", str(source), str(target)])
+    assert standoff.main() == 1 and not target.exists()  # row 2 claims hedging without a span
+    source.write_text(json.dumps(picked, ensure_ascii=False) + "\n")
+    assert standoff.main() == 0 and list(read_realnews(target.parent, LABELS, archives))[0].labels["loaded"] == 1

@@ -1,12 +1,18 @@
 """Draw the real-news sentences the team annotates: whole articles, not sentences filtered for cues.
 
     python data/realnews/sample.py --out /tmp/candidates --per-lang 800
+    python data/realnews/sample.py --out /tmp/enrich --per-lang 2500 --enrich
+
 
 Documents of each language are shuffled with a fixed seed and taken whole (content sentences only,
 at most ``--per-doc`` from one article so that one long article cannot fill a language) until the
 language has ``--per-lang`` sentences. Writes ``<lang>.jsonl`` with the text for annotators (a
 scratch folder, never the repository) and the standoff fields the shipped annotations keep. The
 split is drawn per document: 50% train, 15% validation, 35% test.
+
+``--enrich`` draws the pool for the training-only enrichment set instead: sentences of train-split
+documents that no shipped annotation uses (annotators pick the sentences they label from it, so its
+base rates are not the news'; it never feeds validation or test).
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ SOURCES = {
     "ru": [("wmt21_news", 1.0)], "en": [("wmt21_news", 1.0)], "es": [("es_FakeNewsCorpusSpanish", 1.0)],
     "pt": [("pt_FakeBr", 1.0)], "uk": [("uk_ner-uk_ng", 1.0)], "it": [("it_NewsSD", 1.0)],
 }
+# The enrichment pool: wider sentence-level corpora where the annotated documents used up WMT's
+# (German, Russian); English has BABE for loaded terms instead.
+ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0)], "ru": [("ru_RuSentNE", 1.0)], "en": []}
 ENGLISH_BLOCK = 20  # the English WMT source has no document ids: contiguous blocks of lines stand in
 
 
@@ -35,8 +44,10 @@ def split_of(corpus: str, doc: str) -> str:
     return "train" if bucket < 50 else "validation" if bucket < 65 else "test"
 
 
-def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, seed: int) -> list[dict]:
-    """Up to ``quota`` content sentences of whole documents of one corpus."""
+def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, seed: int,
+               skip_docs: frozenset[str] = frozenset(), only_split: str | None = None) -> list[dict]:
+    """Up to ``quota`` content sentences of whole documents of one corpus, leaving out the documents
+    in ``skip_docs`` and, with ``only_split``, those of other splits."""
     docs = documents(root, corpus, lang)
     names = sorted(docs)
     if corpus == "wmt21_news" and lang == "en":  # group consecutive lines into pseudo-documents
@@ -47,6 +58,8 @@ def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, see
     rows: list[dict] = []
     for group in groups:
         split = split_of(corpus, group[0])
+        if (only_split and split != only_split) or skip_docs.intersection(group):
+            continue
         taken = 0
         for doc in group:
             for sentence in split_sentences(docs[doc], lang):
@@ -61,6 +74,17 @@ def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, see
     return rows
 
 
+def annotated_docs(lang: str, corpus: str) -> frozenset[str]:
+    """Documents of ``corpus`` that the shipped annotations of ``lang`` already use."""
+    docs = set()
+    for folder in ("annotations", "enrichment"):
+        path = Path(__file__).parent / folder / f"{lang}.jsonl"
+        if path.exists():
+            rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+            docs.update(row["doc"] for row in rows if row["corpus"] == corpus)
+    return frozenset(docs)
+
+
 def main() -> None:
     """Write the candidate files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -70,14 +94,17 @@ def main() -> None:
     parser.add_argument("--per-lang", type=int, default=800)
     parser.add_argument("--per-doc", type=int, default=30)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--enrich", action="store_true", help="train-split documents no annotation uses")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    for lang, sources in SOURCES.items():
+    for lang, sources in (ENRICH_SOURCES if args.enrich else SOURCES).items():
         rows = []
         for corpus, share in sources:
-            rows += candidates(args.corpora, lang, corpus, round(args.per_lang * share), args.per_doc, args.seed)
+            extra = {"skip_docs": annotated_docs(lang, corpus), "only_split": "train"} if args.enrich else {}
+            rows += candidates(args.corpora, lang, corpus, round(args.per_lang * share), args.per_doc, args.seed,
+                               **extra)
         for k, row in enumerate(rows, start=1):
-            row["id"] = f"rn-{lang}-{k:04d}"
+            row["id"] = f"rn-{lang}-{'e' if args.enrich else ''}{k:04d}"
         with (args.out / f"{lang}.jsonl").open("w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         print(lang, len(rows), {s: sum(r["split"] == s for r in rows) for s in ("train", "validation", "test")})

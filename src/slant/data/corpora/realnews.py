@@ -37,6 +37,8 @@ ARCHIVES = {
     "it_NewsSD": "it_NewsSD.tar.xz",
     "pt_FakeBr": "pt_FakeBr.tar.xz",
     "uk_ner-uk_ng": "uk_ner-uk_ng.tar.xz",
+    "de_GerNTSA": "de_GerNTSA.tar.xz",
+    "ru_RuSentNE": "ru_RuSentNE.tar.xz",
 }
 WMT_DOCS = {"de": "newstest2021.de-fr.src-docs.tsv", "fr": "newstest2021.fr-de.src-docs.tsv",
             "ru": "newstest2021.ru-en.src-docs.tsv"}
@@ -103,6 +105,13 @@ def documents(root: Path, corpus: str, lang: str | None = None) -> dict[str, str
             rows = csv.DictReader(io.StringIO(text(f"it_NewsSD/italian/{split}.csv")))
             docs.update({f"{split}:{k}": row["Sentence"].strip() for k, row in enumerate(rows)})
         return docs
+    if corpus == "de_GerNTSA":  # one row per (sentence, target): a sentence is a document, once
+        rows = json.loads(text("de_GerNTSA/GerNTSA.json"))
+        return {doc: snippet for snippet, doc in {row["opinion_snippet"]: row["id"] for row in reversed(rows)}.items()}
+    if corpus == "ru_RuSentNE":  # one row per (sentence, entity): the first row of a sentence names it
+        rows = csv.DictReader(io.StringIO(text("ru_RuSentNE/train_data.csv")), delimiter="\t", quoting=csv.QUOTE_NONE)
+        return {f"train:{k}": sentence for sentence, k in
+                {row["sentence"]: k for k, row in reversed(list(enumerate(rows)))}.items()}
     folder = {"pt_FakeBr": "pt_FakeBr/true/", "uk_ner-uk_ng": "uk_ner-uk_ng/"}[corpus]
     return {name[len(folder):-4]: text(name) for name in files
             if name.startswith(folder) and name.endswith(".txt") and "/" not in name[len(folder):]}
@@ -137,6 +146,9 @@ def check_row(row: dict, text: str, path: Path, line: int) -> Example:
         raise DataError(path, line, "<keys>", f"expected keys {list(KEYS)}, got {list(row)}")
     if not str(row["id"]).startswith(f"rn-{row['lang']}-") or row["split"] not in SPLITS:
         raise DataError(path, line, "id/split", f"id {row['id']!r} must start rn-{row['lang']}-; split in {SPLITS}")
+    if str(row["id"]).startswith(f"rn-{row['lang']}-e") and row["split"] != "train":
+        # Enrichment rows were picked for their labels, not sampled: their base rates would bias any measurement.
+        raise DataError(path, line, "split", f"enrichment row {row['id']} (ids rn-<lang>-e...) must be train")
     spans = []
     for i, span in enumerate(row["spans"]):
         start, end = span.get("start"), span.get("end")
