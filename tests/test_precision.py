@@ -67,3 +67,24 @@ def test_gpu_auto_precision_is_half_and_close_to_cpu_fp32(trained_model_dir):
     assert on_gpu.precision in ("bf16", "fp16")
     cpu = Predictor.from_pretrained(trained_model_dir, device="cpu")
     np.testing.assert_allclose(on_gpu.predict_proba(TEXTS), cpu.predict_proba(TEXTS), atol=0.02)
+
+
+def test_int8_scores_of_a_text_do_not_depend_on_its_batch(trained_model_dir):
+    """A sentence's encoder states are bit-identical alone or batched beside longer sentences (in
+    int8 any last-bit difference can flip a rounding and grow layer by layer)."""
+    predictor = Predictor.from_pretrained(trained_model_dir, device="cpu", precision="int8", batch_size=64)
+    seen: list[torch.Tensor] = []
+    predictor.model.encoder.register_forward_hook(lambda module, args, out: seen.append(out[0][0].clone()))
+    text = TEXTS[1]
+    longer = [text, *(f"{t} {t} {t} {t}" for t in TEXTS)]
+    alone = predictor.predict_proba([text])
+    n_tokens = seen[0].shape[0]
+    with_others = predictor.predict_proba(longer)
+    assert torch.equal(seen[0], seen[1][:n_tokens]), (seen[0] - seen[1][:n_tokens]).abs().max()
+    np.testing.assert_allclose(with_others[0], alone[0], atol=1e-6)
+    grouped = {}
+    for size in (1, 20, 50):
+        predictor.batch_size = size
+        grouped[size] = predictor.predict_proba(longer * 10)
+    for size in (1, 20):
+        np.testing.assert_allclose(grouped[size], grouped[50], atol=1e-6)

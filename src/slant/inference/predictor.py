@@ -25,6 +25,9 @@ from slant.inference.segmentation import CONTENT, split_sentences
 SURROGATE = re.compile("[\ud800-\udfff]")
 SENTENCES_PER_CHUNK = 512  # articles are scored in chunks so token outputs of a huge text never pile up
 WINDOW_STRIDE = 32  # tokens shared by consecutive windows of a sentence longer than max_seq_length
+# A window is padded to its own length rounded up to this, never to a neighbour's: attention over a
+# longer padding sums in another order, and int8 rounding turns that last-bit noise into real drift.
+PAD_MULTIPLE = 8
 
 
 def pick_device(device: str) -> torch.device:
@@ -39,6 +42,24 @@ def check_article(text: object, where: str) -> None:
     non-strings, ValueError for binary data."""
     if problem := text_problem(text):
         raise (TypeError if not isinstance(text, str) else ValueError)(f"{where}: {problem}")
+
+
+def padded_widths(lengths: np.ndarray, limit: int) -> np.ndarray:
+    """Width each window is padded to: its own length rounded up to ``PAD_MULTIPLE``, at most
+    ``max(limit, length)``. A function of the window alone, so its scores are the same in any batch.
+
+    >>> padded_widths(np.array([3, 8, 9, 511]), 512).tolist()
+    [8, 8, 16, 512]
+    """
+    rounded = -(-lengths // PAD_MULTIPLE) * PAD_MULTIPLE
+    return np.minimum(rounded, np.maximum(limit, lengths))
+
+
+def same_width_batches(widths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Window indices in batches of at most ``batch_size`` sharing one width, narrowest first."""
+    order = np.argsort(widths, kind="stable")
+    runs = np.split(order, np.flatnonzero(np.diff(widths[order])) + 1)
+    return [run[i : i + batch_size] for run in runs for i in range(0, len(run), batch_size)]
 
 
 @dataclass
@@ -239,13 +260,13 @@ class Predictor:
         # point each, so offsets still index the original text.
         windows = self._preprocess([self.config.text_prefix + SURROGATE.sub("\ufffd", s) for s in sentences])
         lengths = windows.lengths
-        # Sorted by token count, each batch pads to nearly its own length; results return in input order.
-        order = np.argsort(lengths, kind="stable")
+        # Sorted by token count and batched by padded width (scores never depend on the neighbours);
+        # results return in input order.
+        widths = padded_widths(lengths, self.config.max_seq_length)
         window_probs = np.zeros((len(lengths), len(self.labels)), dtype=np.float32)
         window_tokens: list = [None] * len(lengths)
-        for i in tqdm(range(0, len(order), self.batch_size), disable=not progress, unit="batch"):
-            idx = order[i : i + self.batch_size]
-            probs, token_probs = self._forward(self._collate(windows, idx), evidence)
+        for idx in tqdm(same_width_batches(widths, self.batch_size), disable=not progress, unit="batch"):
+            probs, token_probs = self._forward(self._collate(windows, idx, widths[idx[0]]), evidence)
             window_probs[idx] = probs
             if evidence:
                 for row, w in enumerate(idx):
@@ -285,9 +306,8 @@ class Predictor:
                 offsets[w] = offsets[w][:at] + [(0, 0)] * n + offsets[w][at:]
         return Windows(inputs=inputs, offsets=offsets, owner=owner)
 
-    def _collate(self, windows: Windows, idx: np.ndarray) -> dict[str, torch.Tensor]:
-        """Right-pad the windows ``idx`` to their longest one."""
-        width = max(len(windows.inputs["input_ids"][w]) for w in idx)
+    def _collate(self, windows: Windows, idx: np.ndarray, width: int) -> dict[str, torch.Tensor]:
+        """Right-pad the windows ``idx`` to ``width`` tokens."""
         batch = {}
         for name, rows in windows.inputs.items():
             pad = self.tokenizer.pad_token_id if name == "input_ids" else 0
