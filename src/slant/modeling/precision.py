@@ -65,7 +65,9 @@ class Int8Linear(nn.Module):
     Why not ``torch.ao`` dynamic quantization: it scales activations per tensor, so one token with
     large activations coarsens every other token in the batch. On the default model that moved
     probabilities by up to 0.70 and flipped 1.7% of label decisions; per-token scales cut both
-    (numbers in docs/performance.md).
+    (numbers in docs/performance.md). A token's result depends on its own activations only, and
+    the predictor pads each sentence to a width of its own (``predictor.padded_widths``), so scores
+    are the same whichever sentences share the batch.
     """
 
     def __init__(self, linear: nn.Linear) -> None:
