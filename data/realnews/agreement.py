@@ -1,15 +1,18 @@
 """Inter-annotator agreement on the blind cross-check sample (80 sentences per language).
 
     python data/realnews/agreement.py            # prints a Markdown table
+    python data/realnews/agreement.py --annotations enrichment --crosscheck crosscheck_enrichment
 
 Each sentence of ``crosscheck/<lang>.jsonl`` was annotated a second time, blind, by the annotator of
-another language. Reports per language and label: Cohen's kappa and raw agreement on the sentence
+another language (``crosscheck_enrichment/`` does the same for 40 rows per language of the
+training-only enrichment set). Reports per language and label: Cohen's kappa and raw agreement on the sentence
 label, character-overlap F1 of the evidence spans (on sentences both marked positive), and voice
 agreement of loaded spans that overlap.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -51,11 +54,15 @@ def voice_agreement(pairs: list[tuple[dict, dict]]) -> tuple[int, int]:
 
 def main() -> None:
     """Print the agreement table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--annotations", default="annotations", help="folder of first annotations, under this one")
+    parser.add_argument("--crosscheck", default="crosscheck", help="folder of blind second annotations")
+    args = parser.parse_args()
     print("| lang | n | " + " | ".join(f"{n} kappa / agree / span F1" for n in LABELS) + " | loaded voice |")
     print("|---|---|" + "---|" * (len(LABELS) + 1))
     pooled: list[tuple[dict, dict]] = []
-    for path in sorted((HERE / "crosscheck").glob("*.jsonl")):
-        first, second = read(HERE / "annotations" / path.name), read(path)
+    for path in sorted((HERE / args.crosscheck).glob("*.jsonl")):
+        first, second = read(HERE / args.annotations / path.name), read(path)
         pairs = [(first[i], second[i]) for i in second if i in first]
         pooled += pairs
         print(row(path.stem, pairs))
