@@ -78,7 +78,7 @@ def test_csv_rows_and_header_errors(trained_model_dir, tmp_path, capsys):
     (tmp_path / "nocol.csv").write_text("id,body\n1,hello\n", encoding="utf-8")
     assert main(["batch", str(tmp_path / "nocol.csv"), str(tmp_path / "o2"), "--model", str(trained_model_dir),
                  "--quiet"]) == 2
-    assert "nocol.csv: line 1: no 'text' column in the header (columns: id, body)" in capsys.readouterr().err
+    assert "nocol.csv: line 1 (header): no 'text' column (columns: id, body); check --text-column" in capsys.readouterr().err
 
 
 def test_parquet_in_jsonl_out_keeps_ids_and_limits_length(trained_model_dir, tmp_path):

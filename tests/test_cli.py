@@ -1,6 +1,13 @@
 import csv
 import io
 import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 
 from slant.cli import main
 
@@ -83,7 +90,7 @@ def test_exit_codes_version_and_model_errors(trained_model_dir, tmp_path, capsys
     assert main(["score", str(article), "--model", str(tmp_path / "no-model")]) == 2
     assert "cannot load model" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nope.txt"), "--model", str(trained_model_dir)]) == 2
-    assert main(["report", str(article), "-o", str(tmp_path), "--model", str(trained_model_dir)]) == 2
+    assert main(["report", str(tmp_path), "--model", str(trained_model_dir)]) == 2
     assert "is a directory" in capsys.readouterr().err
     # The input is checked before the model loads: a missing input with a missing model is about the input.
     assert main(["score", str(tmp_path / "nope.txt"), "--model", str(tmp_path / "no-model")]) == 2
@@ -120,3 +127,89 @@ def test_nul_byte_anywhere_in_a_file_is_an_error_record_not_a_crash(trained_mode
     assert len(records) == 2
     bad = next(r for r in records if r["source"].endswith("late_nul.txt"))
     assert "NUL" in bad["error"] and "line 1" in bad["error"]
+
+
+def last_line(capsys) -> str:
+    """The one stderr line a failed command ends with (no traceback before it)."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    return err.strip().splitlines()[-1]
+
+
+def test_report_reads_stdin_and_writes_into_a_folder(trained_model_dir, tmp_path, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO("The minister said so.".encode())))
+    assert main(["report", "-", "-o", str(tmp_path), "--model", str(trained_model_dir), "--lang", "en"]) == 0
+    assert (tmp_path / "stdin.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    article = tmp_path / "a.txt"
+    article.write_text("Prices may rise.", encoding="utf-8")
+    assert main(["report", str(article), "-o", str(tmp_path), "--model", str(trained_model_dir)]) == 0
+    assert (tmp_path / "a.html").is_file()
+
+
+def test_fifo_and_oversized_files_are_refused_before_reading(trained_model_dir, tmp_path, capsys, monkeypatch):
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would block forever: nobody writes to it
+    assert main(["score", str(tmp_path / "pipe.txt"), "--model", str(trained_model_dir)]) == 1
+    assert "not a regular file" in capsys.readouterr().err
+    monkeypatch.setattr("slant.inference.inputs.MAX_ARTICLE_BYTES", 100)
+    (tmp_path / "big.txt").write_text("The minister said so. " * 10, encoding="utf-8")
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read before the size check"))
+    assert main(["report", str(tmp_path / "big.txt"), "--model", str(trained_model_dir)]) == 2
+    assert "220 bytes, more than the 100" in last_line(capsys)
+
+
+def test_crashes_have_distinct_exit_codes_and_one_line_naming_the_path(trained_model_dir, tmp_path, capsys, monkeypatch):
+    model = ["--model", str(trained_model_dir), "--quiet"]
+    assert main(["batch", str(tmp_path / "missing.jsonl"), str(tmp_path / "out"), *model]) == 2
+    assert "missing.jsonl: no such file" in last_line(capsys)
+    good = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"text": ["The minister said so."] * 50}), good)
+    truncated = tmp_path / "cut.parquet"
+    truncated.write_bytes(good.read_bytes()[:-30])
+    assert main(["batch", str(truncated), str(tmp_path / "out2"), *model]) == 2
+    assert "cut.parquet: not a readable Parquet file" in last_line(capsys)
+    (tmp_path / "file").write_text("x")
+    assert main(["batch", str(good), str(tmp_path / "file"), *model]) == 2
+    assert "file: exists and is not a directory" in last_line(capsys)
+    assert main(["batch", str(good), str(tmp_path / "file" / "sub"), *model]) == 2
+    assert "Not a directory" in last_line(capsys)  # an OSError: one line naming the path
+    monkeypatch.setattr("slant.batch.job.write_part", lambda *a, **k: 1 / 0)
+    assert main(["batch", str(good), str(tmp_path / "out3"), *model]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.strip().endswith("internal error: ZeroDivisionError: division by zero")
+    for command in ("score", "report", "batch"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "2 usage, input, output or model error" in " ".join(capsys.readouterr().out.split())
+
+
+def test_mistyped_columns_and_broken_model_dirs_are_named(trained_model_dir, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "The minister said so.", "doc_id": 1}\n', encoding="utf-8")
+    base = ["--model", str(trained_model_dir), "--quiet"]
+    assert main(["batch", str(src), str(tmp_path / "o1"), "--id-column", "id", *base]) == 2
+    assert "in.jsonl:1 (first record): no 'id' column (columns: text, doc_id); check --id-column" in last_line(capsys)
+    csv_src = tmp_path / "in.csv"
+    csv_src.write_text("text,language\nThe minister said so.,en\n", encoding="utf-8")
+    assert main(["batch", str(csv_src), str(tmp_path / "o2"), "--lang-column", "lang", *base]) == 2
+    assert "no 'lang' column (columns: text, language); check --lang-column" in last_line(capsys)
+    assert not list((tmp_path / "o2").glob("part-*"))
+    for broken, problem in ((lambda d: (d / "config.json").write_text('{"labels": '), "config.json: not valid JSON"),
+                            (lambda d: (d / "tokenizer.json").unlink(), "no tokenizer.json"),
+                            (set_config_value("max_seq_length", "abc"), "config.json: max_seq_length must be"),
+                            (set_config_value("thresholds", {"hedging": "high"}), "config.json: thresholds['hedging']")):
+        model = tmp_path / f"model-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(trained_model_dir, model)
+        broken(model)
+        assert main(["batch", str(src), str(tmp_path / "o3"), "--model", str(model), "--quiet"]) == 2
+        assert problem in last_line(capsys)
+        assert main(["score", str(src), "--model", str(model)]) == 2
+        assert problem in last_line(capsys)
+
+
+def set_config_value(key: str, value):
+    def edit(model: Path) -> None:
+        config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+        (model / "config.json").write_text(json.dumps({**config, key: value}), encoding="utf-8")
+    return edit

@@ -7,16 +7,23 @@ import csv
 import json
 import os
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from slant import __version__
-from slant.inference.inputs import InputError, read_article, read_articles
+from slant.inference.inputs import InputError, read_articles
 
 if TYPE_CHECKING:
     from slant.inference.results import ArticleScore
 
 DEFAULT_MODEL = os.environ.get("SLANT_MODEL", "outputs/quickstart/model")
+EXIT_OK, EXIT_ERROR_RECORDS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CODES = ("exit codes: 0 every input scored; 1 some inputs or rows became error records (the others are "
+              "scored); 2 usage, input, output or model error (one line on stderr naming the path; nothing or "
+              "only finished parts written); 3 unexpected internal error (a bug: the traceback is printed)")
 
 
 def format_text(name: str, article: ArticleScore) -> str:
@@ -86,29 +93,39 @@ def score(args: argparse.Namespace) -> int:
             print(format_text(name, article), file=out)
     if args.format == "html":
         print(render_report(pages), file=out)
-    return 1 if failures else 0
+    return EXIT_ERROR_RECORDS if failures else EXIT_OK
 
 
 def report(args: argparse.Namespace) -> int:
-    """Write a self-contained HTML report of one article."""
+    """Write a self-contained HTML report of one article (a file, or ``-`` for stdin).
+
+    ``-o`` may name the HTML file or an existing folder, which gets ``<article name>.html``.
+    """
     from slant.inference.article_page import render_report
 
-    if Path(args.output).is_dir():
-        raise UsageError(f"-o {args.output} is a directory; give the HTML file to write")
-    try:
-        text = read_article(Path(args.article))
-    except InputError as err:
-        raise UsageError(str(err)) from None
+    if args.article != "-" and Path(args.article).is_dir():
+        raise UsageError(f"{args.article}: is a directory; report takes one article (use slant score for a folder)")
+    (name, text), = read_articles(args.article)
+    if isinstance(text, InputError):
+        raise text
+    title = "stdin" if name == "-" else Path(name).name
+    output = Path(args.output)
+    if output.is_dir():
+        output = output / f"{Path(title).stem}.html"
     article = load_predictor(args).score_article(text, lang=args.lang)
-    page = render_report([(Path(args.article).name, text, article)], title=f"slant: {Path(args.article).name}")
-    Path(args.output).write_text(page, encoding="utf-8")
-    print(f"wrote {args.output}: {article.n_content} content sentences", file=sys.stderr)
-    return 0
+    page = render_report([(title, text, article)], title=f"slant: {title}")
+    output.write_text(page, encoding="utf-8")
+    print(f"wrote {output}: {article.n_content} content sentences", file=sys.stderr)
+    return EXIT_OK
 
 
 def batch(args: argparse.Namespace) -> int:
     """Score every row of a JSONL/CSV/Parquet file into resumable parts; exit 1 if any row is an error row."""
     from slant.batch import InputFormatError, JobMismatchError, RowSpec, ScorerSpec, local_engine, run_batch
+    from slant.modeling.checkpoint import model_labels
+
+    with model_errors(str(args.model)):
+        model_labels(args.model)  # checked before any work, so a bad model is exit code 2, not a crash
 
     spec = ScorerSpec(str(args.model), args.device, args.precision, args.batch_size, args.lang,
                       with_sentences=not args.no_sentences, threads=args.threads, compile=args.compile)
@@ -122,8 +139,7 @@ def batch(args: argparse.Namespace) -> int:
         summary = run_batch(Path(args.input), Path(args.output), spec, rows, args.input_format, args.output_format,
                             args.rows_per_part, engine, progress=not args.quiet)
     except (InputFormatError, JobMismatchError) as err:
-        print(f"slant: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(str(err)) from None
     for example in summary.error_examples:
         print(f"slant: error row: {example}", file=sys.stderr)
     print(f"slant batch: {summary.rows} rows ({summary.skipped} already done, {summary.scored_now} scored now), "
@@ -218,17 +234,24 @@ def positive_int(value: str) -> int:
 
 
 class UsageError(Exception):
-    """A problem with the command itself (options, a missing input, an unloadable model): exit code 2."""
+    """A problem with the command itself (options, a missing input, an unloadable model): :data:`EXIT_USAGE`."""
+
+
+@contextmanager
+def model_errors(model: str) -> Iterator[None]:
+    """Turn what loading ``model`` raises into a :class:`UsageError` that says what is wrong with it."""
+    try:
+        yield
+    except (OSError, ValueError, KeyError) as error:
+        raise UsageError(f"cannot load model {model!r}: {error}") from None
 
 
 def load_predictor(args: argparse.Namespace):
     """The model named by ``--model``, or a :class:`UsageError` that says what is wrong with it."""
     from slant.inference.predictor import Predictor
 
-    try:
+    with model_errors(args.model):
         return Predictor.from_pretrained(args.model, device=args.device)
-    except (OSError, ValueError, KeyError) as error:
-        raise UsageError(f"cannot load model {args.model!r}: {error}") from None
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -243,7 +266,7 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:
     batcher = commands.add_parser(
         "batch", help="score a JSONL/CSV/Parquet file of articles into resumable output parts",
         description="Score one article per input row. Rerun the same command after a crash to resume: "
-                    "finished parts are kept, only missing rows are scored. Exit code 1 if any row is an error row.")
+                    "finished parts are kept, only missing rows are scored.", epilog=EXIT_CODES)
     batcher.add_argument("input", help="a .jsonl, .csv or .parquet file")
     batcher.add_argument("output", help="output directory of part files (created)")
     batcher.add_argument("--text-column", default="text", help="field with the article text (default text)")
@@ -273,21 +296,20 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
-        prog="slant", description="Find how news articles frame what they report.",
-        epilog="exit codes: 0 every input scored; 1 some inputs or rows became error records; "
-               "2 usage, missing input or model errors")
+        prog="slant", description="Find how news articles frame what they report.", epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"slant {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    scorer = commands.add_parser("score", help="score articles sentence by sentence")
+    scorer = commands.add_parser("score", help="score articles sentence by sentence", epilog=EXIT_CODES)
     scorer.add_argument("input", help="a .txt/.md/.html file, a folder of them, or - for stdin")
     scorer.add_argument("--format", choices=["jsonl", "csv", "html", "text"], default="jsonl", help="output format")
     add_model_options(scorer)
     scorer.set_defaults(run=score)
 
-    reporter = commands.add_parser("report", help="write a self-contained HTML report of one article")
-    reporter.add_argument("article", help="a .txt/.md/.html file")
-    reporter.add_argument("-o", "--output", default="report.html", help="HTML file to write")
+    reporter = commands.add_parser("report", help="write a self-contained HTML report of one article", epilog=EXIT_CODES)
+    reporter.add_argument("article", help="a .txt/.md/.html file, or - for stdin")
+    reporter.add_argument("-o", "--output", default="report.html",
+                          help="HTML file to write, or a folder (gets <article name>.html)")
     add_model_options(reporter)
     reporter.set_defaults(run=report)
 
@@ -309,13 +331,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``slant`` console script."""
+    """Entry point of the ``slant`` console script; returns one of the documented exit codes.
+
+    Problems with the command, its input, its output or the model end in one line naming the path
+    and code 2; anything else is a bug, so it keeps its traceback and gets its own code, 3.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except (InputError, UsageError) as err:
         print(f"slant: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except OSError as err:  # an unreadable input, an unwritable output directory, a full disk
+        print(f"slant: {err.filename}: {err.strerror}" if err.filename else f"slant: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as err:  # noqa: BLE001 - automation must tell a crash from error records
+        traceback.print_exc()
+        print(f"slant: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from slant.batch.parts import (
     write_part,
 )
 from slant.batch.output import ERROR, ScorerSpec
-from slant.batch.rows import InputRow, RowSpec, count_rows, detect_format, iter_rows
+from slant.batch.rows import InputFormatError, InputRow, RowSpec, check_input, count_rows, detect_format, iter_rows
 from slant.modeling.checkpoint import model_labels
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,14 @@ def run_batch(
         A :class:`BatchSummary`; every input row has exactly one record in the parts.
 
     Raises:
-        InputFormatError: the input cannot be read as a whole. JobMismatchError: ``out_dir`` holds another job.
+        InputFormatError: the input cannot be read as a whole, or ``out_dir`` is a file.
+        JobMismatchError: ``out_dir`` holds another job. OSError: ``out_dir`` cannot be created or written.
     """
     started = time.perf_counter()
     fmt = detect_format(input_path, input_format)
+    check_input(input_path)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputFormatError(f"{out_dir}: exists and is not a directory; give an output directory")
     out_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(out_dir):
         check_manifest(out_dir, job_description(input_path, fmt, spec, rows, output_format))

@@ -3,7 +3,8 @@
 A record that cannot be scored (malformed JSON, a CSV row with the wrong number of fields,
 undecodable bytes, a missing or empty text field) still yields a row, carrying the reason, so a
 batch job writes an error row for it instead of dropping it. Only problems with the whole file
-(unknown format, a text column absent from the header or schema) raise :class:`InputFormatError`.
+(unknown format, not a regular file, a configured column absent from the header, schema or first
+JSONL record, a Parquet file that cannot be decoded) raise :class:`InputFormatError`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class RowSpec:
     lang_column: str | None = None
     max_chars: int = 1_000_000
 
+    def options(self, text: bool = True) -> list[tuple[str, str]]:
+        """The configured columns with the command-line option that names each (``text=False``: id
+        and language only)."""
+        named = [(self.text_column, "--text-column")] if text else []
+        named += [(self.id_column, "--id-column"), (self.lang_column, "--lang-column")]
+        return [(column, option) for column, option in named if column]
+
 
 @dataclass(frozen=True)
 class InputRow:
@@ -65,12 +73,29 @@ def iter_rows(path: Path, spec: RowSpec, fmt: str | None = None) -> Iterator[Inp
         fmt: ``jsonl``, ``csv`` or ``parquet``; detected from the suffix when ``None``.
 
     Raises:
-        InputFormatError: the file is missing, of unknown format, or lacks the text column.
+        InputFormatError: the file is missing or not a regular file, of unknown format, or lacks a
+            configured column.
     """
-    if not path.is_file():
-        raise InputFormatError(f"{path}: no such file")
+    check_input(path)
     reader = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[detect_format(path, fmt)]
     return reader(path, spec)
+
+
+def check_input(path: Path) -> None:
+    """Refuse a missing input or one that is not a regular file (a FIFO would block every reader)."""
+    if not path.exists():
+        raise InputFormatError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputFormatError(f"{path}: not a regular file; give a .jsonl, .csv or .parquet file")
+
+
+def check_columns(available: list[str], spec: RowSpec, where: str, text: bool = True) -> None:
+    """Refuse up front a configured column the input does not have: a mistyped ``--id-column``
+    would otherwise give every row a null id."""
+    for column, option in spec.options(text):
+        if column not in available:
+            raise InputFormatError(f"{where}: no {column!r} column (columns: {', '.join(available) or 'none'}); "
+                                   f"check {option}")
 
 
 def check_text(text: object, where: str, spec: RowSpec) -> str | None:
@@ -107,7 +132,7 @@ def make_row(row: int, record: dict, where: str, spec: RowSpec) -> InputRow:
 
 
 def _jsonl_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
-    row = 0
+    row, checked = 0, False
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
             if not raw.strip():
@@ -124,6 +149,9 @@ def _jsonl_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
                     yield InputRow(row, error=f"{where}: malformed JSON: {err.msg} (column {err.colno})")
                 else:
                     if isinstance(record, dict):
+                        if not checked:
+                            check_columns(list(record), spec, f"{where} (first record)", text=False)
+                            checked = True
                         yield make_row(row, record, where, spec)
                     else:
                         yield InputRow(row, error=f"{where}: expected a JSON object, got {type(record).__name__}")
@@ -134,10 +162,8 @@ def _csv_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
     csv.field_size_limit(2**31 - 1)  # the length limit is max_chars, checked per field with a clear error
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",", strict=True)
-        header = next(reader, None)
-        if not header or spec.text_column not in header:
-            raise InputFormatError(f"{path}: line 1: no {spec.text_column!r} column in the header "
-                                   f"(columns: {', '.join(header or []) or 'none'}); pass --text-column")
+        header = next(reader, None) or []
+        check_columns(header, spec, f"{path}: line 1 (header)")
         row = 0
         while True:
             start = reader.line_num + 1
@@ -171,13 +197,19 @@ def _parquet_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:
         table = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as err:
         raise InputFormatError(f"{path}: not a readable Parquet file: {err}") from None
-    names = table.schema_arrow.names
-    wanted = [c for c in (spec.text_column, spec.id_column, spec.lang_column) if c]
-    missing = [c for c in wanted if c not in names]
-    if missing:
-        raise InputFormatError(f"{path}: no column {missing[0]!r} (columns: {', '.join(names)})")
+    check_columns(table.schema_arrow.names, spec, f"{path} (schema)")
+    wanted = list(dict.fromkeys(column for column, _ in spec.options()))
     row = 0
-    for batch in table.iter_batches(batch_size=PARQUET_ROWS_PER_READ, columns=list(dict.fromkeys(wanted))):
+    batches = table.iter_batches(batch_size=PARQUET_ROWS_PER_READ, columns=wanted)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as err:
+            # Rows past a corrupt page cannot be located, so the file is refused rather than cut short.
+            raise InputFormatError(f"{path}: row {row} onwards cannot be decoded (truncated or corrupt "
+                                   f"Parquet): {err}") from None
         for record in batch.to_pylist():
             yield make_row(row, record, f"{path}: row {row}", spec)
             row += 1
@@ -187,6 +219,10 @@ def count_rows(path: Path, fmt: str | None = None) -> int | None:
     """Number of records when it is cheap to know (Parquet metadata), else ``None``."""
     if detect_format(path, fmt) != "parquet":
         return None
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).metadata.num_rows
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (pa.ArrowException, OSError) as err:
+        raise InputFormatError(f"{path}: not a readable Parquet file: {err}") from None

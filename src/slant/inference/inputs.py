@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 
 
+MAX_ARTICLE_BYTES = 20_000_000  # checked before reading: a bigger file is a dump or a mistake, not an article
 MAX_SENTENCE_CHARS = 2000  # a longer "sentence" (a table, a run-on scrape) is cut in pieces, or refused in training data
 
 
@@ -51,8 +53,17 @@ def decode(raw: bytes, name: str) -> str:
 
 
 def read_article(path: Path) -> str:
-    """One file's article text (HTML goes through :func:`html_to_text`)."""
+    """One file's article text (HTML goes through :func:`html_to_text`).
+
+    The file is checked before it is opened: a FIFO or device would block or never end, and a
+    file over :data:`MAX_ARTICLE_BYTES` would be read whole before any other check.
+    """
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file (a FIFO, socket or device); give a file or a folder")
+        if info.st_size > MAX_ARTICLE_BYTES:
+            raise InputError(f"{path}: {info.st_size:,} bytes, more than the {MAX_ARTICLE_BYTES:,} an article may have")
         text = decode(path.read_bytes(), str(path))
     except OSError as err:
         raise InputError(f"{path}: {err.strerror}") from None
@@ -67,7 +78,10 @@ def read_articles(source: str) -> Iterator[tuple[str, str | InputError]]:
     """
     if source == "-":
         try:
-            yield "-", decode(sys.stdin.buffer.read(), "<stdin>")
+            raw = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
+            if len(raw) > MAX_ARTICLE_BYTES:
+                raise InputError(f"<stdin>: more than the {MAX_ARTICLE_BYTES:,} bytes an article may have")
+            yield "-", decode(raw, "<stdin>")
         except InputError as err:
             yield "-", err
         return

@@ -113,14 +113,21 @@ def check_slant_dir(path: Path) -> None:
     if not config_file.is_file():
         raise FileNotFoundError(f"{path}: not a slant model directory (no config.json)")
     try:
-        model_type = json.loads(config_file.read_text(encoding="utf-8")).get("model_type")
-    except json.JSONDecodeError as error:
+        settings = json.loads(config_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{config_file}: not valid JSON ({error})") from None
+    model_type = settings.get("model_type") if isinstance(settings, dict) else None
     if model_type != SlantConfig.model_type:
         raise ValueError(f"{path}: a {model_type!r} checkpoint, not a slant model (model_type 'slant'); "
                          "train one with `python train.py`")
-    if not (path / "model.safetensors").is_file():
-        raise FileNotFoundError(f"{path}: no model.safetensors (slant loads safetensors only)")
+    try:
+        SlantConfig.from_dict(settings)  # every value checked here, so the message can name the file
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{config_file}: {error}") from None
+    for name, why in (("model.safetensors", "slant loads safetensors only"),
+                      ("tokenizer.json", "the fast tokenizer saved with the model; copy it from the training output")):
+        if not (path / name).is_file():
+            raise FileNotFoundError(f"{path}: no {name} ({why})")
 
 
 def load_legacy(path: Path) -> SlantModel:

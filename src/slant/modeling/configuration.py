@@ -52,16 +52,18 @@ class SlantConfig(PretrainedConfig):
         labels = list(labels)
         self.encoder = dict(encoder or {})
         self.labels = labels
-        self.thresholds = {name: float((thresholds or {}).get(name, 0.5)) for name in labels}
-        self.temperatures = {name: float((temperatures or {}).get(name, 1.0)) for name in labels}
-        self.evidence_thresholds = {name: float((evidence_thresholds or {}).get(name, 0.5)) for name in labels}
+        self.thresholds = per_label("thresholds", thresholds, labels, 0.5, (0.0, 1.0))
+        self.temperatures = per_label("temperatures", temperatures, labels, 1.0, (1e-6, float("inf")))
+        self.evidence_thresholds = per_label("evidence_thresholds", evidence_thresholds, labels, 0.5, (0.0, 1.0))
         kinds = dict(label_kinds or {})
         self.label_kinds = {name: kinds.get(name, TERM if name == "loaded" else CUE) for name in labels}
         bad = {name: kind for name, kind in self.label_kinds.items() if kind not in (CUE, TERM)}
         if bad:
             raise ValueError(f"label_kinds must be {CUE!r} or {TERM!r}, got {bad}")
         self.text_prefix = text_prefix
-        self.max_seq_length = int(max_seq_length)
+        if isinstance(max_seq_length, bool) or not isinstance(max_seq_length, int) or max_seq_length < 2:
+            raise ValueError(f"max_seq_length must be a whole number of tokens >= 2, got {max_seq_length!r}")
+        self.max_seq_length = max_seq_length
         self.classifier_dropout = classifier_dropout
         self.base_model = base_model
         self.provenance = provenance
@@ -90,3 +92,17 @@ class SlantConfig(PretrainedConfig):
     def voiced(self, label: str) -> bool:
         """Whether ``label``'s evidence carries a voice (quoted or authorial)."""
         return self.label_kinds.get(label) == TERM
+
+
+def per_label(field: str, values: Mapping[str, Any] | None, labels: Sequence[str], default: float,
+              bounds: tuple[float, float]) -> dict[str, float]:
+    """``{label: number}`` for every label (``default`` where absent); a value that is not a number
+    in ``bounds`` raises ``ValueError`` naming ``field`` and the label (a hand-edited config)."""
+    given = dict(values or {})
+    result = {}
+    for name in labels:
+        value = given.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not bounds[0] <= value <= bounds[1]:
+            raise ValueError(f"{field}[{name!r}] must be a number in [{bounds[0]}, {bounds[1]}], got {value!r}")
+        result[name] = float(value)
+    return result
