@@ -153,3 +153,11 @@ def test_annotators_span_strings_become_checked_offsets(archives, tmp_path, monk
     assert standoff.main() == 1 and not target.exists()  # row 2 claims hedging without a span
     source.write_text(json.dumps(picked, ensure_ascii=False) + "\n")
     assert standoff.main() == 0 and list(read_realnews(target.parent, LABELS, archives))[0].labels["loaded"] == 1
+
+
+@pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
+def test_shipped_enrichment_validates_and_is_train_only():
+    root = Path(__file__).resolve().parents[1] / "data" / "realnews" / "enrichment"
+    report = validate_realnews(root, SHARED / "realnews")
+    assert report.errors == [] and sum(report.rows.values()) >= 1500
+    assert {split for (_, split), n in report.splits.items() if n} == {"train"}
