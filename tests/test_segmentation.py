@@ -1,9 +1,11 @@
 """Sentence offsets always index the original text, whatever the language, script or whitespace."""
 
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slant.inference.segmentation import CONTENT, NON_CONTENT, is_boilerplate, split_sentences
+from slant.inference.segmentation import CONTENT, NON_CONTENT, blocks, is_boilerplate, line_spans, split_sentences
 
 FRAGMENTS = {
     "en": ["The minister said the plan would fail.", "“They are terrorists,” he said.", "Prices may rise."],
@@ -75,3 +77,18 @@ def test_enormous_run_on_text_is_cut_into_bounded_pieces():
     sentences = split_sentences(text)
     assert len(sentences) > 1 and max(len(s.text) for s in sentences) <= 2000
     assert_offsets(text, "en")
+
+
+def test_joining_many_lowercase_continued_lines_is_linear():
+    # 2 MB of soft-wrapped lines: the old join copied the rest of the text per line (about 40 s here).
+    text = "and the rain kept falling on the old town\n" * 50_000
+    lines = line_spans(text)
+    started = time.perf_counter()
+    joined = list(blocks(text, lines, [""] * len(lines)))
+    assert time.perf_counter() - started < 3.0
+    assert joined == [(0, len(text) - 1, "")]
+
+
+def test_sentences_carry_the_furniture_reason():
+    sentences = split_sentences("Storm closes schools.\nPhoto: Jane Doe/AFP\nSchools shut on Monday.", "en")
+    assert [(s.kind, s.reason) for s in sentences] == [(CONTENT, ""), (NON_CONTENT, "credit"), (CONTENT, "")]

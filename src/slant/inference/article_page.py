@@ -17,7 +17,7 @@ table{border-collapse:collapse;font:14px system-ui,sans-serif} td,th{padding:.2r
 .s{padding:.1rem 0;border-bottom:3px solid transparent} .s.flagged{background:#fafad2}
 .s.non_content{color:#999;font-style:italic} mark{background:none;padding:0 1px;border-bottom:3px solid;font-weight:600}
 mark.authorial{text-decoration:underline wavy} .tags{font:11px system-ui,sans-serif;color:#555;vertical-align:super}
-.article p{margin:.2rem 0 .9rem}
+.article p{margin:.2rem 0 .9rem} .why{font:11px system-ui,sans-serif;color:#999;border:1px solid #ccc;border-radius:3px;padding:0 .3rem}
 """
 
 
@@ -41,7 +41,10 @@ def sentence_html(text: str, s: SentencePrediction, colours: dict[str, str]) -> 
     tags = "".join(f'<span class="chip" style="background:{colours[n]}">{html.escape(n)} {s.scores[n]:.2f}</span>'
                    for n in s.labels)
     classes = " ".join(["s", s.kind, "flagged" if s.labels else ""])
-    return f'<span class="{classes}">{"".join(parts)}</span>' + (f' <span class="tags">{tags}</span>' if tags else "")
+    why = f' title="furniture: {html.escape(s.reason)}"' if s.reason else ""
+    reason = f' <span class="why">{html.escape(s.reason)}</span>' if s.reason else ""
+    return (f'<span class="{classes}"{why}>{"".join(parts)}</span>{reason}'
+            + (f' <span class="tags">{tags}</span>' if tags else ""))
 
 
 def article_html(text: str, article: ArticleScore) -> str:
@@ -67,7 +70,7 @@ def profile_html(article: ArticleScore) -> str:
     )
     voice = html.escape(", ".join(f"{k}: {v}" for k, v in article.loaded_voice.items()))
     return (f"<p>Language: <b>{html.escape(article.lang)}</b> · {article.n_content} content sentences, "
-            f"{len(article.sentences) - article.n_content} boilerplate · loaded terms by voice: {voice}</p>"
+            f"{len(article.sentences) - article.n_content} page furniture (not counted) · loaded terms by voice: {voice}</p>"
             f"<table><tr><th>label</th><th>sentences</th><th>rate</th><th>top sentences</th></tr>{rows}</table>")
 
 
@@ -89,6 +92,6 @@ def render_report(articles: Sequence[tuple[str, str, ArticleScore]], title: str 
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><div class=\"legend\">{legend} "
         "<small>underline = evidence (wavy: loaded in the outlet's own voice; straight: quoted) · "
-        "grey italics = boilerplate</small></div>"
+        "grey italics = page furniture, with its reason (not counted in the profile)</small></div>"
         f"{sections}</body></html>"
     )

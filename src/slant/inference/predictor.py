@@ -211,7 +211,7 @@ class Predictor:
             scored += self._predict([s.text for s in chunk], [s.start for s in chunk])
         results = iter(scored)
         return [profile([next(results) if s.kind == CONTENT else
-                         SentencePrediction(s.text, s.start, s.end, {}, (), (), s.kind) for s in sentences],
+                         SentencePrediction(s.text, s.start, s.end, {}, (), (), s.kind, s.reason) for s in sentences],
                         self.labels, code)
                 for sentences, code in zip(articles, langs)]
 

@@ -18,7 +18,7 @@ class SentencePrediction:
 
     ``start``/``end`` and every evidence span's offsets index the scored text (the article for
     ``score_article``, the sentence itself for ``predictor(sentences)``). Boilerplate sentences
-    (``kind="non_content"``) are kept with empty scores.
+    (``kind="non_content"``) are kept with empty scores and their ``reason``.
     """
 
     text: str
@@ -28,6 +28,7 @@ class SentencePrediction:
     labels: tuple[str, ...]
     evidence: tuple[EvidenceSpan, ...] = ()
     kind: str = CONTENT
+    reason: str = ""  # for ``kind="non_content"``: why it is furniture (``cookie``, ``caption``, ...)
 
 
 @dataclass(frozen=True)

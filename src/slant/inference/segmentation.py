@@ -1,10 +1,12 @@
-"""Split article text into sentences with exact character offsets, and flag page boilerplate.
+"""Split article text into sentences with exact character offsets, and flag page furniture.
 
 Lines are segmented separately (headlines, captions, bullets and bylines have no final full
-stop), except that a line ending mid-sentence and followed by a lowercase line is treated as a
-hard wrap and joined. Sentence boundaries inside a block come from ``sentencex`` (rules for
-~240 languages, quotes handled). Boilerplate of scraped pages (cookie banners, newsletter prompts,
-"Read more", bylines, image credits) is kept with ``kind="non_content"``, never silently dropped.
+stop), except that a line ending mid-sentence and followed, right below, by a lowercase line is a
+soft break and joined. Sentence boundaries inside a block come from ``sentencex`` (rules for ~240
+languages, quotes handled). Page furniture of scraped pages (cookie banners, newsletter prompts,
+navigation, captions, credits, bylines, ...) is decided line by line by
+:mod:`slant.inference.furniture` and kept with ``kind="non_content"`` and its ``reason``, never
+silently dropped. A sentence never spans a blank line or a furniture line.
 """
 
 from __future__ import annotations
@@ -15,57 +17,51 @@ from dataclasses import dataclass
 
 from sentencex import get_sentence_boundaries
 
+from slant.inference.furniture import furniture_reasons
+from slant.inference.furniture_rules import rule_reason
 from slant.inference.inputs import MAX_SENTENCE_CHARS  # longer "sentences" are cut at spaces into pieces
 
 CONTENT, NON_CONTENT = "content", "non_content"
 BULLET = re.compile(r"[•·▪◦●*‣⁃–—-]+\s+(?=\S)")  # a marker then a space: "-5 °C" is no bullet
-FINAL = re.compile(r"[.!?…:;\"'»“”„)\]]\s*$")
-
-# Short lines that match one of these are page furniture, not reporting. Multilingual on purpose;
-# phrases rather than single words, so that a news sentence about cookies or newsletters survives.
-BOILERPLATE = re.compile(
-    r"""(
-      we[ ]use[ ]cookies | accept[ ](all[ ])?cookies | cookie[ ](settings|policy|preferences) | ^accept[ ]all
-    | (subscribe|sign[ ]up)[ ](to|for|now) | our[ ]newsletter | mailing[ ]list | ^read[ ]more | ^related[ ]topics
-    | ^share[ ]this | ^follow[ ]us | all[ ]rights[ ]reserved | ^privacy[ ]policy | ^advertisement$ | ^click[ ]here
-    | ^(image|photo|picture)[ ](source|credit|copyright) | getty[ ]images | ^(photo|foto|bild|image)\s*[:©]
-    | ^© | ^copyright
-    | lesen[ ]sie[ ]auch | ^mehr[ ]zum[ ]thema | newsletter[ ]abonnieren | ^werbung$ | cookies[ ]akzeptieren
-    | ^lire[ ]aussi | abonnez-vous | inscrivez-vous | ^publicité$ | accepter[ ]les[ ]cookies
-    | ^leer[ ]más | ^lee[ ]también | suscríbete | ^publicidad$ | aceptar[ ]cookies
-    | ^leggi[ ]anche | iscriviti | ^pubblicità$ | accetta[ ]i[ ]cookie
-    | ^czytaj[ ](też|także|więcej) | ^zobacz[ ]także | subskrybuj | ^reklama$ | akceptuj[ ]pliki[ ]cookie
-    | ^читайте[ ]также | подписывайтесь | подпишитесь | ^реклама$
-    | ^читайте[ ]також | підписуйтесь | підпишіться
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# Bylines are case-sensitive (capitalised names) and never end like a sentence.
-BYLINE = re.compile(r"^(By|Von|Par|Por|Di|Autor|Автор|Автор:)\s+[A-ZÀ-ÖØ-ÞĄĆĘŁŃÓŚŹŻА-ЯЁІЇЄ][\w'.-]+"
-                    r"(\s+[A-ZÀ-ÖØ-ÞĄĆĘŁŃÓŚŹŻА-ЯЁІЇЄ][\w'.-]+){0,3}\s*(,|\||$)")
-MAX_BOILERPLATE_CHARS = 160  # a long sentence mentioning "cookies" is reporting, not a banner
+FINAL = re.compile(r"[.!?…:;\"'»“”„)\]]\s*$")  # a line ending like this is never joined to the next
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """``text == original[start:end]``; ``kind`` is ``content`` or ``non_content`` (boilerplate)."""
+    """``text == original[start:end]``; ``kind`` is ``content`` or ``non_content`` (page furniture)."""
 
     text: str
     start: int
     end: int
     kind: str = CONTENT
+    reason: str = ""  # why a non-content sentence is furniture (``cookie``, ``caption``, ...); "" for content
 
 
-def blocks(text: str) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of each line, joining hard-wrapped continuation lines."""
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each non-blank line."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]*\S[^\r\n]*", text)]
+
+
+def adjacent(text: str, end: int, next_start: int) -> bool:
+    """Whether two lines are separated by a single line break (no blank line between them)."""
+    between = text[end:next_start]
+    return between.count("\n") + between.count("\r") - between.count("\r\n") <= 1
+
+
+def blocks(text: str, lines: list[tuple[int, int]], reasons: list[str]) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, reason)`` of each block: a furniture line alone, or content lines with the
+    hard-wrapped continuations joined (a line ending mid-sentence, then a lowercase line right below).
+
+    Only the last line is tested for a final stop, so the work is linear in the text.
+    """
     i = 0
     while i < len(lines):
         start, end = lines[i]
-        while i + 1 < len(lines) and not FINAL.search(text[start:end]) and text[lines[i + 1][0]:].lstrip()[:1].islower():
+        while (not reasons[i] and i + 1 < len(lines) and not reasons[i + 1] and adjacent(text, end, lines[i + 1][0])
+               and not FINAL.search(text, lines[i][0], end) and text[slice(*lines[i + 1])].lstrip()[:1].islower()):
             i += 1
             end = lines[i][1]
-        yield start, end
+        yield start, end, reasons[i]
         i += 1
 
 
@@ -80,11 +76,8 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def is_boilerplate(sentence: str) -> bool:
-    """Whether a short line looks like page furniture (cookie banner, byline, image credit, ...)."""
-    if len(sentence) > MAX_BOILERPLATE_CHARS:
-        return False
-    byline = BYLINE.match(sentence) is not None and not sentence.endswith((".", "!", "?"))
-    return byline or BOILERPLATE.search(sentence) is not None
+    """Whether a sentence on its own is page furniture by the rule layer (cookie banner, byline, ...)."""
+    return bool(rule_reason(sentence))
 
 
 def pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -105,14 +98,16 @@ def split_sentences(text: str, lang: str = "en") -> list[Sentence]:
     >>> split_sentences("Read more")[0].kind
     'non_content'
     """
+    lines = line_spans(text)
+    reasons = furniture_reasons([text[a:b] for a, b in lines])
     sentences = []
-    for block_start, block_end in blocks(text):
+    for block_start, block_end, block_reason in blocks(text, lines, reasons):
         block = text[block_start:block_end]
         for piece in get_sentence_boundaries(lang, block):
             whole = trimmed(text, block_start + piece["start_index"], block_start + piece["end_index"])
             for start, end in pieces(text, *whole):
                 if end > start:
                     chunk = text[start:end]
-                    kind = NON_CONTENT if is_boilerplate(chunk) else CONTENT
-                    sentences.append(Sentence(chunk, start, end, kind))
+                    reason = block_reason or rule_reason(chunk)
+                    sentences.append(Sentence(chunk, start, end, NON_CONTENT if reason else CONTENT, reason))
     return sentences
