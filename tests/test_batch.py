@@ -224,3 +224,48 @@ def test_ids_that_cannot_be_utf8_become_error_rows_and_the_job_finishes(trained_
         assert (out / "_SUCCESS").exists() and [r["row"] for r in records] == list(range(summary.rows))
         assert records[0]["status"] == "ok" and records[1]["status"] == "error" and "'id'" in records[1]["error"]
     assert "not valid Unicode" in all_records(tmp_path / "out-.jsonl")[2]["error"]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl", "csv"])
+def test_parts_that_fail_verification_are_redone(trained_model_dir, tmp_path, fmt):
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"text": article(i)}).encode() for i in range(12)])
+    spec = ScorerSpec(str(trained_model_dir), device="cpu", lang="en")
+    out = tmp_path / "out"
+    run_batch(src, out, spec, output_format=fmt, rows_per_part=4, progress=False)
+    expected = all_records(out, fmt)
+    parts = sorted(out.glob("part-*"))
+    parts[0].write_bytes(parts[0].read_bytes()[: len(parts[0].read_bytes()) * 2 // 3])  # truncated
+    parts[1].write_bytes(b"")                                                          # zero bytes
+    summary = run_batch(src, out, spec, output_format=fmt, rows_per_part=4, progress=False)
+    assert (summary.skipped, summary.scored_now, summary.exit_code) == (4, 8, 0)
+    assert all_records(out, fmt) == expected
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_retry_errors_rescores_only_error_rows_in_place(trained_model_dir, tmp_path, monkeypatch, fmt):
+    from slant.inference.predictor import Predictor
+
+    lines = [json.dumps({"id": str(i), "text": article(i) + (" FLAKY" if i % 5 == 2 else "")}).encode()
+             for i in range(12)]
+    src = write_jsonl(tmp_path / "in.jsonl", [*lines[:6], b"{not json", *lines[6:]])
+    spec = ScorerSpec(str(trained_model_dir), device="cpu", lang="en")
+    score_batch = Predictor.score_batch
+
+    def flaky(self, texts, lang=None):
+        if any("FLAKY" in t for t in texts):
+            raise MemoryError("out of memory")
+        return score_batch(self, texts, lang)
+
+    monkeypatch.setattr(Predictor, "score_batch", flaky)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    first = run_batch(src, out, spec, RowSpec(id_column="id"), output_format=fmt, rows_per_part=4, progress=False)
+    assert first.errors == 3  # two flaky rows and the malformed line
+    assert run_batch(src, out, spec, RowSpec(id_column="id"), output_format=fmt, progress=False).scored_now == 0
+    monkeypatch.setattr(Predictor, "score_batch", score_batch)  # the transient failure is gone
+    parts_before = sorted(p.name for p in out.glob("part-*"))
+    again = run_batch(src, out, spec, RowSpec(id_column="id"), output_format=fmt, progress=False, retry_errors=True)
+    assert (again.scored_now, again.skipped, again.rows, again.errors) == (3, 10, 13, 1)
+    assert sorted(p.name for p in out.glob("part-*")) == parts_before and (out / "_SUCCESS").exists()
+    run_batch(src, clean, spec, RowSpec(id_column="id"), output_format=fmt, rows_per_part=4, progress=False)
+    assert all_records(out, fmt) == all_records(clean, fmt)
+    assert [str(r["row"]) for r in all_records(out, fmt)] == [str(i) for i in range(13)]

@@ -137,7 +137,7 @@ def batch(args: argparse.Namespace) -> int:
         engine = ray_engine(RayOptions(args.workers, args.cpus_per_worker, args.gpus_per_worker, args.ray_address))
     try:
         summary = run_batch(Path(args.input), Path(args.output), spec, rows, args.input_format, args.output_format,
-                            args.rows_per_part, engine, progress=not args.quiet)
+                            args.rows_per_part, engine, progress=not args.quiet, retry_errors=args.retry_errors)
     except (InputFormatError, JobMismatchError) as err:
         raise UsageError(str(err)) from None
     for example in summary.error_examples:
@@ -288,6 +288,9 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:
     batcher.add_argument("--cpus-per-worker", type=float, default=1.0, help="ray: CPUs reserved per replica")
     batcher.add_argument("--gpus-per-worker", type=float, default=None, help="ray: default 1 when the cluster has GPUs")
     batcher.add_argument("--ray-address", default=None, help="ray: cluster address (default: RAY_ADDRESS or a local Ray)")
+    batcher.add_argument("--retry-errors", action="store_true",
+                         help="score the error rows of finished parts again (e.g. after running out of memory); "
+                              "each part is rewritten in place, still one record per row")
     batcher.add_argument("--quiet", action="store_true", help="no progress bar")
     add_model_options(batcher)
     batcher.set_defaults(run=batch)

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,7 +26,9 @@ from slant.batch.parts import (
     check_manifest,
     count_errors,
     finished_parts,
+    read_part,
     sync_dir,
+    verified_parts,
     write_part,
 )
 from slant.batch.output import ERROR, ScorerSpec
@@ -40,10 +43,12 @@ LOCK = ".slant_batch.lock"
 
 @dataclass(frozen=True)
 class Part:
-    """Consecutive input rows scored and written together."""
+    """Consecutive input rows scored and written together, or (``retry``) the error rows of a
+    finished part, scored again and merged into it."""
 
     first: int
     rows: list[InputRow]
+    retry: PartFile | None = None
 
     @property
     def end(self) -> int:
@@ -97,9 +102,21 @@ def pending_parts(rows: Iterable[InputRow], done: list[PartFile], rows_per_part:
         yield Part(current[0].row, current)
 
 
+def retry_parts(rows: Iterable[InputRow], with_errors: list[PartFile]) -> list[Part]:
+    """One :class:`Part` per finished part in ``with_errors``: its error rows, read again from the input."""
+    wanted = {p: {int(r["row"]) for r in read_part(p) if r["status"] == ERROR} for p in with_errors}
+    found: dict[PartFile, list[InputRow]] = {p: [] for p in with_errors}
+    owners = {row: p for p, numbers in wanted.items() for row in numbers}
+    for row in rows:
+        if row.row in owners:
+            found[owners[row.row]].append(row)
+    return [Part(found[p][0].row, found[p], retry=p) for p in with_errors if found[p]]
+
+
 def run_batch(
     input_path: Path, out_dir: Path, spec: ScorerSpec, rows: RowSpec = RowSpec(), input_format: str | None = None,
     output_format: str = "parquet", rows_per_part: int = 1000, engine: Engine = local_engine, progress: bool = True,
+    retry_errors: bool = False,
 ) -> BatchSummary:
     """Score every row of ``input_path`` into parts under ``out_dir``; rerun the same call to resume.
 
@@ -113,6 +130,8 @@ def run_batch(
         rows_per_part: rows per output part: the unit of atomic writes and of work lost to a crash.
         engine: :func:`local_engine` or :func:`slant.batch.ray_engine.ray_engine`.
         progress: show a progress bar with rows/s and sentences/s.
+        retry_errors: score the error rows of finished parts again (after a failure that was not the
+            input's: memory, a missing extra, a fixed bug); each part is rewritten atomically.
 
     Returns:
         A :class:`BatchSummary`; every input row has exactly one record in the parts.
@@ -129,24 +148,33 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(out_dir):
         check_manifest(out_dir, job_description(input_path, fmt, spec, rows, output_format))
-        return _run(input_path, out_dir, spec, rows, fmt, output_format, rows_per_part, engine, progress, started)
+        return _run(input_path, out_dir, spec, rows, fmt, output_format, rows_per_part, engine, progress, started,
+                    retry_errors)
 
 
 def _run(input_path: Path, out_dir: Path, spec: ScorerSpec, rows: RowSpec, fmt: str, output_format: str,
-         rows_per_part: int, engine: Engine, progress: bool, started: float) -> BatchSummary:
+         rows_per_part: int, engine: Engine, progress: bool, started: float, retry_errors: bool) -> BatchSummary:
     """The body of :func:`run_batch`, under its lock and after its manifest check."""
     (out_dir / DONE).unlink(missing_ok=True)
-    done = finished_parts(out_dir, output_format)
-    summary = BatchSummary(skipped=sum(p.end - p.first for p in done), parts=len(done))
-    summary.errors = sum(count_errors(p) for p in done)
+    done = verified_parts(out_dir, output_format)
+    errors_in = {p: count_errors(p) for p in done}
+    retries = retry_parts(iter_rows(input_path, rows, fmt), [p for p in done if errors_in[p]]) if retry_errors else []
+    summary = BatchSummary(skipped=sum(p.end - p.first for p in done) - sum(len(p.rows) for p in retries),
+                           parts=len(done) - len(retries), errors=sum(errors_in.values()))
     labels = model_labels(Path(spec.model_dir))
     bar = tqdm(total=count_rows(input_path, fmt), initial=summary.skipped, unit="row", disable=not progress,
                desc=f"slant batch {input_path.name}")
-    todo = pending_parts(iter_rows(input_path, rows, fmt), done, rows_per_part)
+    todo = chain(retries, pending_parts(iter_rows(input_path, rows, fmt), done, rows_per_part))
     for part, records in engine(todo, spec):
         if len(records) != len(part.rows) or [r["row"] for r in records] != [r.row for r in part.rows]:
             raise RuntimeError(f"engine returned {len(records)} records for rows {part.first}-{part.end - 1}")
-        write_part(out_dir, part.first, records, labels, output_format)
+        if part.retry:
+            summary.errors -= len(part.rows)
+            rescored = {r["row"]: r for r in records}
+            write_part(out_dir, part.retry.first, [rescored.get(int(r["row"]), r) for r in read_part(part.retry)],
+                       labels, output_format)
+        else:
+            write_part(out_dir, part.first, records, labels, output_format)
         errors = [r["error"] for r in records if r["status"] == ERROR]
         summary.errors += len(errors)
         summary.error_examples += errors[: max(0, 20 - len(summary.error_examples))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from slant.batch.output import ERROR, record_schema, summary_fields
+
+log = logging.getLogger(__name__)
 
 OUTPUT_FORMATS = ("parquet", "jsonl", "csv")
 MANIFEST = "_slant_batch.json"
@@ -55,6 +58,36 @@ def finished_parts(out_dir: Path, fmt: str) -> list[PartFile]:
     return sorted(parts, key=lambda p: p.first)
 
 
+def count_records(part: PartFile) -> int | None:
+    """Records in a part (Parquet: from its footer), or ``None`` when the file cannot be read."""
+    try:
+        if part.path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(part.path).metadata.num_rows
+        return len(read_part(part))
+    except Exception:  # noqa: BLE001 - any unreadable part (truncated, corrupt, empty) is redone, never trusted
+        return None
+
+
+def verified_parts(out_dir: Path, fmt: str) -> list[PartFile]:
+    """The finished parts whose record count matches the rows their name covers.
+
+    A part that fails (truncated or emptied by a disk or copy problem, edited by hand) is deleted,
+    so its rows are scored again instead of being trusted or crashing every rerun.
+    """
+    kept = []
+    for part in finished_parts(out_dir, fmt):
+        found = count_records(part)
+        if found == part.end - part.first:
+            kept.append(part)
+            continue
+        log.warning("%s: %s records for %d rows; deleting it, its rows are scored again", part.path,
+                    "unreadable" if found is None else found, part.end - part.first)
+        part.path.unlink()
+    return kept
+
+
 def encode_part(records: Sequence[dict[str, Any]], labels: Sequence[str], fmt: str) -> bytes:
     """Serialise records: Parquet with the fixed schema, JSONL one object per line, CSV with nested columns as JSON."""
     if fmt == "parquet":
@@ -69,8 +102,10 @@ def encode_part(records: Sequence[dict[str, Any]], labels: Sequence[str], fmt: s
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=[*summary_fields(labels), "sentences"])
     writer.writeheader()
-    writer.writerows({**r, "sentences": json.dumps(r["sentences"], ensure_ascii=False)
-                      if r["sentences"] is not None else ""} for r in records)
+    # Records read back from a CSV part (rewritten by a retry) already hold sentences as JSON text.
+    writer.writerows({**r, "sentences": r["sentences"] if isinstance(r["sentences"], str) else
+                      json.dumps(r["sentences"], ensure_ascii=False) if r["sentences"] is not None else ""}
+                     for r in records)
     return text.getvalue().encode("utf-8")
 
 
