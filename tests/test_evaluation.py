@@ -142,3 +142,17 @@ def test_training_metrics_equal_what_evaluate_reports_on_the_same_split(eval_cfg
     trained = json.loads((trained_model_dir / "metrics.json").read_text())["test"]
     for key in ("f1_macro", "f1_micro", "f1/attribution", "precision/hedging", "recall/loaded", "pr_auc/loaded"):
         assert trained[key] == evaluated[key], key
+
+
+def test_evaluate_refuses_splits_that_differ_from_training_and_warns_on_validation(eval_cfg, caplog):
+    from dataclasses import replace
+
+    fast = replace(eval_cfg, bootstrap=0, baselines=False, plots=False)
+    moved = replace(fast, data=replace(fast.data, test_fraction=0.5))  # another split of the same files
+    with pytest.raises(ValueError, match=r"source 'tiny': trained on splits [0-9a-f]{64}, evaluating [0-9a-f]{64}"
+                                         r".*allow_split_mismatch=true"):
+        evaluate(moved)
+    assert evaluate(replace(moved, allow_split_mismatch=True))["n_sentences"] > 0
+    with caplog.at_level("WARNING"):
+        evaluate(replace(fast, split="validation"))
+    assert "optimistic" in caplog.text

@@ -99,6 +99,7 @@ class EvalConfig:
     baselines: bool = True
     plots: bool = True
     compare: Optional[str] = None
+    allow_split_mismatch: bool = False
 
 
 def register_configs() -> None:

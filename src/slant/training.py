@@ -346,6 +346,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     model.config.training = {
         "sources": {name: {"format": s.format, "path": s.path, "weight": s.weight} for name, s in cfg.data.sources.items()},
         "languages": sorted(set(data.splits["train"]["lang"])), "data_fingerprint": data.fingerprint,
+        "split_fingerprints": data.source_fingerprints,
         "skipped_sources": list(data.skipped), "calibrated_on": list(cfg.data.calibrate_on) or "all validation rows",
         "seed": cfg.seed, "labels": list(labels.names),
     }

@@ -7,8 +7,9 @@ import json
 import logging
 import random
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from datasets import Dataset, DatasetDict
 
@@ -27,6 +28,7 @@ class LoadedData:
     splits: DatasetDict
     fingerprint: str
     skipped: tuple[str, ...] = ()
+    source_fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 def hash_split(key: str, validation_fraction: float, test_fraction: float) -> str:
@@ -85,12 +87,27 @@ def fingerprint_sources(cfg: DataConfig) -> str:
     digest.update(json.dumps([cfg.validation_fraction, cfg.test_fraction, cfg.max_train_samples]).encode())
     for name, source in sorted(cfg.sources.items()):
         digest.update(json.dumps([name, source.format, source.weight, sorted(source.languages)]).encode())
-        root = Path(source.path)
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for file in files:
-            digest.update(str(file.relative_to(root) if file != root else file.name).encode())
-            digest.update(file.read_bytes())
+        hash_files(digest, Path(source.path))
     return digest.hexdigest()
+
+
+def split_fingerprint(cfg: DataConfig, name: str) -> str:
+    """SHA-256 of what decides which rows of source ``name`` land in which split: its files, format,
+    languages and the split fractions. Equal at training and evaluation time means the evaluated
+    split holds no training row of this source."""
+    source = cfg.sources[name]
+    digest = hashlib.sha256(json.dumps([cfg.validation_fraction, cfg.test_fraction, source.format,
+                                        sorted(source.languages)]).encode())
+    hash_files(digest, Path(source.path))
+    return digest.hexdigest()
+
+
+def hash_files(digest: Any, root: Path) -> None:
+    """Feed the relative name and bytes of ``root`` (a file) or of every file under it into ``digest``."""
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    for file in files:
+        digest.update(str(file.relative_to(root) if file != root else file.name).encode())
+        digest.update(file.read_bytes())
 
 
 def load_splits(cfg: DataConfig, labels: LabelSet, seed: int = 42) -> LoadedData:
@@ -117,7 +134,9 @@ def load_splits(cfg: DataConfig, labels: LabelSet, seed: int = 42) -> LoadedData
     if cfg.max_train_samples is not None and len(train) > cfg.max_train_samples:
         by_split["train"] = random.Random(seed).sample(train, cfg.max_train_samples)
     splits = DatasetDict({s: to_dataset(rows, labels) for s, rows in by_split.items() if rows})
-    return LoadedData(splits=splits, fingerprint=fingerprint_sources(cfg), skipped=tuple(skipped))
+    used = {name: split_fingerprint(cfg, name) for name in sorted(cfg.sources) if name not in skipped}
+    return LoadedData(splits=splits, fingerprint=fingerprint_sources(cfg), skipped=tuple(skipped),
+                      source_fingerprints=used)
 
 
 def drop_cross_split_duplicates(by_split: dict[str, list[Example]]) -> None:

@@ -152,6 +152,7 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     data = load_splits(cfg.data, LabelSet.of(names), cfg.seed)
     if cfg.split not in data.splits:
         raise ValueError(f"split {cfg.split!r} not found; the data has {list(data.splits)}")
+    check_split_integrity(predictor.config.training, data.source_fingerprints, cfg)
     split = data.splits[cfg.split]
     report = split_report(predictor, split, cfg)
     y_true, probs, uncalibrated = report.pop("_arrays")
@@ -178,6 +179,34 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     log.info("macro-F1 %.3f %s on %d sentences; report in %s", metrics["overall"]["f1_macro"],
              metrics["overall"]["f1_macro_ci"], len(split), out)
     return metrics
+
+
+def check_split_integrity(training: dict[str, Any], evaluated: dict[str, str], cfg: EvalConfig) -> None:
+    """Refuse to score a split that may hold training rows: a source the model was trained on whose
+    files or split settings (``validation_fraction``/``test_fraction``) differ now. Sources the model
+    never saw are fine. Validation is where thresholds were fitted, so its numbers are optimistic.
+
+    Raises:
+        ValueError: naming the source and both fingerprints, unless ``cfg.allow_split_mismatch``.
+    """
+    if cfg.split == "validation":
+        log.warning("split=validation: thresholds and calibration were fitted on these rows, so the numbers "
+                    "are optimistic; report split=test")
+    trained = training.get("split_fingerprints")
+    if trained is None:
+        log.warning("%s records no split fingerprints (trained before they existed): cannot check that %s "
+                    "holds no training rows", cfg.model_dir, cfg.split)
+        return
+    changed = [f"source {name!r}: trained on splits {trained[name]}, evaluating {evaluated[name]}"
+               for name in sorted(set(trained) & set(evaluated)) if trained[name] != evaluated[name]]
+    if not changed:
+        return
+    message = (f"the {cfg.split} split may hold training rows: the data or split settings differ from training "
+               f"({'; '.join(changed)}); use the training data config (same files, validation_fraction and "
+               "test_fraction), or pass allow_split_mismatch=true to evaluate anyway")
+    if not cfg.allow_split_mismatch:
+        raise ValueError(message)
+    log.warning("%s (allow_split_mismatch=true)", message)
 
 
 def model_summary(predictor: Predictor) -> dict[str, Any]:

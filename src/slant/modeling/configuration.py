@@ -52,9 +52,10 @@ class SlantConfig(PretrainedConfig):
         labels = list(labels)
         self.encoder = dict(encoder or {})
         self.labels = labels
-        self.thresholds = per_label("thresholds", thresholds, labels, 0.5, (0.0, 1.0))
+        self.thresholds = per_label("thresholds", thresholds, labels, 0.5, (0.0, float("inf")))  # > 1: never flag
         self.temperatures = per_label("temperatures", temperatures, labels, 1.0, (1e-6, float("inf")))
-        self.evidence_thresholds = per_label("evidence_thresholds", evidence_thresholds, labels, 0.5, (0.0, 1.0))
+        self.evidence_thresholds = per_label("evidence_thresholds", evidence_thresholds, labels, 0.5,
+                                             (0.0, float("inf")))
         kinds = dict(label_kinds or {})
         self.label_kinds = {name: kinds.get(name, TERM if name == "loaded" else CUE) for name in labels}
         bad = {name: kind for name, kind in self.label_kinds.items() if kind not in (CUE, TERM)}
