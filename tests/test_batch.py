@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -123,27 +124,40 @@ def test_restart_scores_only_missing_rows_and_refuses_another_job(trained_model_
 
 
 @pytest.mark.slow  # subprocesses
-def test_kill_9_midway_through_20k_articles_then_rerun_gives_each_row_once(trained_model_dir, tmp_path):
+def test_kill_9_at_20_random_moments_never_loses_or_duplicates_a_row(trained_model_dir, tmp_path):
+    rows = 2000
     src = write_jsonl(tmp_path / "in.jsonl",
-                      [json.dumps({"id": f"doc-{i}", "text": article(i)}).encode() for i in range(20_000)])
+                      [json.dumps({"id": f"doc-{i}", "text": article(i)}).encode() for i in range(rows)])
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "slant.cli", "batch", str(src), str(out), "--model", str(trained_model_dir),
-               "--id-column", "id", "--lang", "en", "--device", "cpu", "--rows-per-part", "500", "--no-sentences", "--quiet"]
+    options = ["--model", str(trained_model_dir), "--id-column", "id", "--lang", "en", "--device", "cpu",
+               "--no-sentences", "--quiet", "--threads", "1"]
+    command = [sys.executable, "-m", "slant.cli", "batch", str(src), str(out), "--rows-per-part", "20", *options]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    job = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while len(list(out.glob("part-*"))) < 3 and time.monotonic() < deadline and job.poll() is None:
-        time.sleep(0.05)
-    job.send_signal(signal.SIGKILL)
-    job.wait()
-    written = len(list(out.glob("part-*")))
-    assert 3 <= written < 40, f"the kill should land mid-job ({written} parts written)"
+    chance = random.Random(20)
+    progress = []
+    for _ in range(20):
+        # A random moment: during start-up, or a random delay after one or two more parts are written.
+        more, delay = chance.choice([0, 1, 1, 2]), chance.uniform(0.0, 0.2)
+        before = len(list(out.glob("part-*")))
+        job = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + (chance.uniform(0.5, 3.0) if more == 0 else 60)
+        while len(list(out.glob("part-*"))) < before + more and time.monotonic() < deadline and job.poll() is None:
+            time.sleep(0.01)
+        time.sleep(delay)
+        job.send_signal(signal.SIGKILL)
+        job.wait()
+        progress.append(len(list(out.glob("part-*"))))
+    assert not (out / "_SUCCESS").exists(), f"the job finished before the last kill ({progress} parts)"
+    assert sum(b > a for a, b in zip([0, *progress], progress)) >= 10, progress  # most kills landed mid-job
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     records = all_records(out)
-    assert [r["row"] for r in records] == list(range(20_000))
-    assert [r["id"] for r in records[:3]] == ["doc-0", "doc-1", "doc-2"]
-    assert f"{written * 500} already done" in done.stderr
+    assert [r["row"] for r in records] == list(range(rows))
+    clean = tmp_path / "clean"
+    uninterrupted = subprocess.run([sys.executable, "-m", "slant.cli", "batch", str(src), str(clean),
+                                    "--rows-per-part", "1000", *options], env=env, capture_output=True, timeout=600)
+    assert uninterrupted.returncode == 0
+    assert records == all_records(clean)
 
 
 @pytest.mark.slow  # subprocesses
