@@ -4,8 +4,9 @@
 
 Lines come from each train page as naive-scraper text and as trafilatura's text, labelled by
 ``page_corpus.line_labels``. Stage 1 (n-grams + layout) is fitted with grouped out-of-fold
-predictions feeding stage 2 (context); the threshold is the one that keeps 99.5% of content lines
-out of fold. Held-out pages are never read. Writes ``src/slant/resources/furniture.safetensors``.
+predictions feeding stage 2 (context, a small network); the threshold is the one that keeps 99% of
+content characters out of fold. Only documents shaped like a scrape are used, as only those reach
+the model. Held-out pages are never read. Writes ``src/slant/resources/furniture.safetensors``.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import scipy.sparse as sp
 from safetensors.numpy import save_file
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from sklearn.neural_network import MLPClassifier
 
-from slant.inference.furniture import WEIGHTS_FILE, context_features, hasher, layout_features
+from slant.inference.furniture import WEIGHTS_FILE, context_features, hasher, layout_features, looks_scraped
 
 sys.path.insert(0, str(Path(__file__).parent))
-from page_corpus import FURNITURE, line_labels, line_spans, load_pages, page_texts  # noqa: E402
+from page_corpus import FURNITURE, line_labels, load_pages, page_texts  # noqa: E402
 
-CONTENT_LINE_RECALL = 0.99  # threshold: keep this share of content lines (out of fold)
+CONTENT_CHAR_RECALL = 0.99  # threshold: keep this share of content characters (out of fold)
+HIDDEN = 32
 OUT = Path(__file__).resolve().parents[1] / "src" / "slant" / "resources" / WEIGHTS_FILE
 
 
@@ -38,24 +41,37 @@ def documents(pages_root: Path, cache: Path) -> list[dict]:
     for k, page in enumerate(pages):
         for kind, text in texts[page.id].items():
             labelled = line_labels(text, page)
-            if labelled:
+            if labelled and looks_scraped([text[s:e] for s, e, _ in labelled]):  # what the model will read
                 docs.append({"lines": [text[s:e].strip() for s, e, _ in labelled], "group": k, "kind": kind,
                              "y": np.array([-1 if lab is None else int(lab == FURNITURE) for *_, lab in labelled])})
     return docs
 
 
-def fit(x, y: np.ndarray, c: float) -> LogisticRegression:
-    """One balanced logistic regression (content and furniture weigh the same in total)."""
-    return LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=500).fit(x, y)
+def fit(x, y: np.ndarray, network: bool = False) -> LogisticRegression | MLPClassifier:
+    """Stage 1: a balanced logistic regression; stage 2 (``network``): one hidden ReLU layer,
+    rows weighted so content and furniture weigh the same in total."""
+    if not network:
+        return LogisticRegression(C=1.0, solver="liblinear", class_weight="balanced", max_iter=500).fit(x, y)
+    weights = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    return MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=300, random_state=0).fit(x, y, weights)
 
 
-def out_of_fold(make_x, y: np.ndarray, groups: np.ndarray, labelled: np.ndarray, c: float) -> np.ndarray:
+def out_of_fold(make_x, y: np.ndarray, groups: np.ndarray, labelled: np.ndarray, network: bool = False) -> np.ndarray:
     """Probabilities for every row from models that never saw the row's page."""
     out = np.zeros(len(y))
     for train, test in GroupKFold(n_splits=4).split(y, groups=groups):
         train = train[labelled[train]]
-        out[test] = fit(make_x(train), y[train], c).predict_proba(make_x(test))[:, 1]
+        out[test] = fit(make_x(train), y[train], network).predict_proba(make_x(test))[:, 1]
     return out
+
+
+def content_threshold(scores: np.ndarray, lengths: np.ndarray) -> float:
+    """The lowest threshold that keeps ``CONTENT_CHAR_RECALL`` of content *characters* (a lost table
+    cell costs less than a lost paragraph)."""
+    order = np.argsort(-scores)
+    lost = np.cumsum(lengths[order]) / lengths.sum()
+    cut = np.searchsorted(lost, 1 - CONTENT_CHAR_RECALL)
+    return float(scores[order[cut]]) + 1e-6
 
 
 def main() -> None:
@@ -73,22 +89,23 @@ def main() -> None:
     groups = np.concatenate([[d["group"]] * len(d["lines"]) for d in docs])
     labelled = y >= 0
     print(f"{len(docs)} documents, {labelled.sum()} labelled lines, {(y == 1).sum()} furniture", file=sys.stderr)
-    first = out_of_fold(lambda rows: x1[rows], y, groups, labelled, c=1.0)
+    lengths = np.array([len(line) for line in lines], dtype=np.float64)
+    first = out_of_fold(lambda rows: x1[rows], y, groups, labelled)
     bounds = np.cumsum([0] + [len(d["lines"]) for d in docs])
     x2 = np.vstack([context_features(first[a:b], layout[a:b]) for a, b in zip(bounds, bounds[1:])])
-    second = out_of_fold(lambda rows: x2[rows], y, groups, labelled, c=1.0)
-    content = second[labelled & (y == 0)]
-    threshold = float(np.quantile(content, CONTENT_LINE_RECALL))
+    second = out_of_fold(lambda rows: x2[rows], y, groups, labelled, network=True)
+    threshold = content_threshold(second[labelled & (y == 0)], lengths[labelled & (y == 0)])
     furniture = second[y == 1]
     predicted = second[labelled] >= threshold
     precision = (y[labelled][predicted] == 1).mean()
     print(f"out of fold: threshold {threshold:.3f}, furniture recall {(furniture >= threshold).mean():.3f}, "
           f"precision {precision:.3f}", file=sys.stderr)
-    stage1, stage2 = fit(x1[labelled], y[labelled], 1.0), fit(x2[labelled], y[labelled], 1.0)
+    stage1, stage2 = fit(x1[labelled], y[labelled]), fit(x2[labelled], y[labelled], network=True)
     weights = stage1.coef_[0].astype(np.float32)
     save_file({"ngram_weights": weights[: ngrams.shape[1]], "layout_weights": weights[ngrams.shape[1]:],
-               "context_weights": stage2.coef_[0].astype(np.float32),
-               "biases": np.array([stage1.intercept_[0], stage2.intercept_[0]], dtype=np.float32)},
+               "hidden_weights": stage2.coefs_[0].astype(np.float32), "hidden_bias": stage2.intercepts_[0].astype(np.float32),
+               "output_weights": stage2.coefs_[1][:, 0].astype(np.float32),
+               "biases": np.array([stage1.intercept_[0], stage2.intercepts_[1][0]], dtype=np.float32)},
               str(OUT), metadata={"config": json.dumps({"threshold": threshold, "train_pages": int(groups.max() + 1),
                                                         "labelled_lines": int(labelled.sum())})})
     print(f"wrote {OUT}", file=sys.stderr)

@@ -5,11 +5,12 @@ Two logistic-regression stages, trained by ``bench/train_furniture.py`` on lines
 
 1. each line alone: hashed character n-grams (language-independent, no vocabulary to ship) plus
    layout (length, final punctuation, title case, digits, position, repetition);
-2. each line in its page: stage-1 scores of its neighbours and of the surrounding window, because
-   furniture comes in runs (menus, footers) and a short line inside the story is story.
+2. each line in its page, by a one-hidden-layer network: stage-1 scores of its neighbours and of
+   the surrounding windows, and the page's shape, because furniture comes in runs (menus, footers),
+   a short line inside the story is story, and a naive scrape is not an extracted article.
 
-A line is furniture when a rule of :mod:`slant.inference.furniture_rules` fires or stage 2 scores
-it at or above the shipped threshold. The reason is the rule's, ``repeated`` for a repeated line,
+A line is furniture when a rule of :mod:`slant.inference.furniture_rules` fires or, in text shaped
+like a scrape (:func:`looks_scraped`), stage 2 scores it at or above the shipped threshold. The reason is the rule's, ``repeated`` for a repeated line,
 or ``other`` when only the model fires. Weights ship as safetensors (no pickle), about 1 MB.
 """
 
@@ -31,6 +32,11 @@ NGRAM_RANGE = (2, 4)
 NEIGHBOURS = (-3, -2, -1, 1, 2, 3)
 WINDOWS = (3, 10, 30)
 N_LAYOUT = 19
+# The model reads only text shaped like a scrape (many short lines); an extracted or hand-pasted
+# article (few short lines) gets the rule layer alone, where the model would mostly cost content.
+SCRAPED_MIN_LINES = 20
+SCRAPED_SHORT_SHARE = 0.5
+SHORT_LINE_CHARS = 40
 FINAL = re.compile(r"[.!?…。！？\"'»”)\]]\s*$")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
@@ -101,6 +107,20 @@ def nearest_distance(positions: np.ndarray, marks: np.ndarray) -> np.ndarray:
     return np.minimum(np.abs(positions - marks[left]), np.abs(positions - marks[right]))
 
 
+def main_block(first: np.ndarray, log_length: np.ndarray) -> tuple[int, int]:
+    """``[start, end)`` of the run of lines with the most story in it: the maximum-sum run of
+    ``(0.5 - p) * length`` (Kadane's algorithm, linear), as in densest-block boilerplate removal."""
+    gain = (0.5 - first) * log_length
+    best, best_span, total, start = 0.0, (0, 0), 0.0, 0
+    for i, g in enumerate(gain):
+        if total <= 0:
+            total, start = 0.0, i
+        total += g
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
+
+
 def context_features(first: np.ndarray, layout: np.ndarray) -> np.ndarray:
     """Stage-2 inputs: a line's stage-1 logit, its neighbours', window means and its layout."""
     n = len(first)
@@ -115,7 +135,14 @@ def context_features(first: np.ndarray, layout: np.ndarray) -> np.ndarray:
     # How far the line is from the nearest long, story-like line (runs of content are where the story is).
     story = np.flatnonzero((first < 0.3) & (layout[:, 0] > np.log1p(80) / 6))
     distance = nearest_distance(np.arange(n), story) if len(story) else np.full(n, 50)
-    columns = [logit / 8, *(c / 8 for c in neighbours), *windows, np.log1p(distance) / 4]
+    block = main_block(first, layout[:, 0])
+    inside_block = (np.arange(n) >= block[0]) & (np.arange(n) < block[1])
+    to_block = np.maximum(block[0] - np.arange(n), np.arange(n) - block[1] + 1).clip(0)
+    # Page-level shape: a naive scrape is many short lines, an extracted article a few long ones.
+    short_share = np.full(n, float(np.mean(layout[:, 0] < np.log1p(40) / 6)))
+    median_length = np.full(n, float(np.median(layout[:, 0])))
+    columns = [logit / 8, *(c / 8 for c in neighbours), *windows, np.log1p(distance) / 4, short_share, median_length,
+               inside_block.astype(np.float32), np.log1p(to_block) / 4]
     return np.hstack([np.stack(columns, axis=1).astype(np.float32), layout])
 
 
@@ -125,7 +152,8 @@ class LineModel:
     def __init__(self, tensors: dict[str, np.ndarray], threshold: float) -> None:
         self.ngram_weights = tensors["ngram_weights"]
         self.layout_weights = tensors["layout_weights"]
-        self.context_weights = tensors["context_weights"]
+        self.hidden_weights, self.hidden_bias = tensors["hidden_weights"], tensors["hidden_bias"]
+        self.output_weights = tensors["output_weights"]
         self.biases = tensors["biases"]
         self.threshold = threshold
 
@@ -150,14 +178,21 @@ class LineModel:
         if not lines:
             return np.zeros(0)
         layout = layout_features(lines)
-        logits = context_features(self.first_stage(lines, layout), layout) @ self.context_weights + self.biases[1]
-        return 1 / (1 + np.exp(-logits.astype(np.float64)))
+        hidden = np.maximum(context_features(self.first_stage(lines, layout), layout) @ self.hidden_weights
+                            + self.hidden_bias, 0)
+        return 1 / (1 + np.exp(-(hidden @ self.output_weights + self.biases[1]).astype(np.float64)))
 
 
 @lru_cache(maxsize=1)
 def line_model() -> LineModel:
     """The shipped model, loaded once per process."""
     return LineModel.load()
+
+
+def looks_scraped(lines: Sequence[str]) -> bool:
+    """Whether a document is shaped like naive-scraper text: enough lines, most of them short."""
+    short = sum(len(line.strip()) < SHORT_LINE_CHARS for line in lines)
+    return len(lines) >= SCRAPED_MIN_LINES and short >= SCRAPED_SHORT_SHARE * len(lines)
 
 
 def furniture_reasons(lines: Sequence[str]) -> list[str]:
@@ -176,9 +211,10 @@ def furniture_reasons(lines: Sequence[str]) -> list[str]:
     'cookie'
     """
     model = line_model()
-    probabilities = model.scores(lines)
+    probabilities = model.scores(lines) if looks_scraped(lines) else np.zeros(len(lines))
     reasons = []
-    for line, repeated, inside, p in zip(lines, repeated_flags(lines), inside_sentence(lines), probabilities):
-        reason = rule_reason(line, repeated, inside)
+    headline = lines[0].strip().lower() if lines else ""
+    for i, (line, repeated, inside, p) in enumerate(zip(lines, repeated_flags(lines), inside_sentence(lines), probabilities)):
+        reason = rule_reason(line, i > 0 and line.strip().lower() == headline, inside)
         reasons.append(reason or ("" if p < model.threshold else "repeated" if repeated else "other"))
     return reasons
