@@ -1,4 +1,5 @@
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,12 @@ def test_reads_rows_labels_spans_and_unknowns(tmp_path):
         (row(spans=[{"label": "attribution", "start": 0, "end": 99}]), "spans[0]"),
         (row(spans=[{"label": "attribution", "start": 0, "end": 3, "text": "said"}]), "spans[0]"),
         (row(spans=[{"label": "loaded", "start": 0, "end": 3, "voice": "loud"}]), "spans[0].voice"),
+        (row(spans=[{"label": "attribution", "start": 13, "end": 17},
+                    {"label": "atribution", "start": 13, "end": 17}]), "spans[1].label"),
+        (row(lang="xx"), "lang"),
+        (row(lang="english"), "lang"),
+        (row(lang=" "), "lang"),
+        (row(lang=7), "lang"),
     ],
 )
 def test_malformed_rows_name_file_line_and_field(tmp_path, line, field):
@@ -54,6 +61,17 @@ def test_malformed_rows_name_file_line_and_field(tmp_path, line, field):
         list(read_slant_jsonl(path, LABELS))
     assert info.value.line == 2 and info.value.field == field and info.value.path == str(path)
     assert f"{path}:2: field '{field}'" in str(info.value)
+
+
+def test_language_codes_are_normalised_and_absent_means_und(tmp_path):
+    path = write(tmp_path, [row(lang="de-DE"), row(lang="EN"), row(lang="deu"), row(), row(lang=None)])
+    assert [ex.lang for ex in read_slant_jsonl(path, LABELS)] == ["de", "en", "de", "und", "und"]
+
+
+def test_span_of_a_label_left_out_of_labels_is_refused(tmp_path):
+    path = write(tmp_path, [row(spans=[{"label": "loaded", "start": 4, "end": 12}])])
+    with pytest.raises(DataError, match=r"x.jsonl:1: field 'spans\[0\].label': 'loaded' is not one of the configured"):
+        list(read_slant_jsonl(path, LabelSet.of(["attribution", "hedging"])))
 
 
 def test_invalid_utf8_is_located(tmp_path):
@@ -104,6 +122,21 @@ def test_language_filter_and_source_without_labels(corpus_dir, tmp_path):
     bare = write(tmp_path, [json.dumps({"text": "No labels here."})])
     with pytest.raises(DataError, match="has no row with any of"):
         load_splits(DataConfig(sources={"bare": SourceConfig(path=str(bare))}), LABELS)
+
+
+def test_language_filter_is_logged_and_a_filter_that_matches_nothing_is_refused(corpus_dir, caplog):
+    def load(*languages: str):
+        return load_splits(DataConfig(sources={"tiny": SourceConfig(path=str(corpus_dir), languages=list(languages))}),
+                           LABELS)
+
+    with caplog.at_level(logging.INFO, logger="slant.data.loading"):
+        assert set(load("DE", "sv").splits["train"]["lang"]) == {"de"}  # codes are normalised like rows'
+    assert "kept 30 rows in ['de', 'sv'], left out 30 in other languages {'en': 30}" in caplog.text
+    assert "no row in configured language(s) ['sv']" in caplog.text
+    with pytest.raises(DataError, match=r"field 'data.sources.tiny.languages': no row is in \['sv'\]"):
+        load("sv")
+    with pytest.raises(DataError, match=r"field 'data.sources.tiny.languages': 'english' is not an ISO 639-1"):
+        load("en", "english")
 
 
 def test_fingerprint_changes_with_file_bytes(tmp_path):

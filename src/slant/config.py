@@ -38,7 +38,7 @@ class SourceConfig:
     format: str = "slant"
     path: str = "data/starter"
     weight: float = 1.0
-    languages: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes to keep (all when empty); rows left out are logged
     optional: bool = False  # skip (with a warning, recorded in the model card) when its corpus is absent
 
 

@@ -15,7 +15,7 @@ from datasets import Dataset, DatasetDict
 
 from slant.config import DataConfig, SourceConfig
 from slant.data.records import SPLITS, DataError, Example, MissingCorpusError, normalise
-from slant.data.readers import get_reader
+from slant.data.readers import check_lang, get_reader
 from slant.labels import LabelSet
 
 log = logging.getLogger(__name__)
@@ -50,14 +50,37 @@ def read_source(name: str, source: SourceConfig, labels: LabelSet, cfg: DataConf
             raise
         log.warning("skipping optional source %s: %s", name, error)
         return []
-    if source.languages:
-        examples = [ex for ex in examples if ex.lang in source.languages]
+    examples = keep_languages(name, source, examples)
     if examples and not any(v is not None for ex in examples for v in ex.labels.values()):
         raise DataError(source.path, None, "labels", f"source {name!r} has no row with any of {list(labels.names)}")
     return [
         replace(ex, source=name, split=ex.split or hash_split(ex.text, cfg.validation_fraction, cfg.test_fraction))
         for ex in examples
     ]
+
+
+def keep_languages(name: str, source: SourceConfig, examples: list[Example]) -> list[Example]:
+    """The rows of ``source`` whose language is one of its ``languages`` (every row when none are set).
+
+    Leaving rows out is the point of the setting, so it is logged per language, not refused; but a
+    configured code that is no language, or a list that keeps no row at all, raises: a typo must
+    not quietly train on nothing or on the wrong rows.
+    """
+    if not source.languages:
+        return examples
+    field = f"data.sources.{name}.languages"
+    wanted = {check_lang(code, source.path, None, field) for code in source.languages}
+    found = Counter(ex.lang for ex in examples)
+    kept = [ex for ex in examples if ex.lang in wanted]
+    if examples and not kept:
+        raise DataError(source.path, None, field, f"no row is in {sorted(wanted)}; rows per language: {dict(found)}")
+    if absent := sorted(wanted - set(found)):
+        log.warning("source %s: no row in configured language(s) %s", name, absent)
+    left_out = {lang: count for lang, count in sorted(found.items()) if lang not in wanted}
+    if left_out:
+        log.info("source %s: kept %d rows in %s, left out %d in other languages %s",
+                 name, len(kept), sorted(wanted), len(examples) - len(kept), left_out)
+    return kept
 
 
 def apply_weight(examples: list[Example], weight: float, seed: int) -> list[Example]:

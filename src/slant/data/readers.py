@@ -14,6 +14,7 @@ from pathlib import Path
 
 from slant.data.records import SPLITS, DataError, Example, Span
 from slant.inference.inputs import MAX_SENTENCE_CHARS, text_problem  # the rules scoring applies
+from slant.inference.language import ISO_639_1, UNKNOWN, normalise_language
 from slant.labels import LabelSet
 
 Reader = Callable[[Path, LabelSet], Iterator[Example]]
@@ -108,11 +109,36 @@ def check_label(value: object, path: Path, line: int, field: str) -> int | None:
     raise DataError(path, line, field, f"must be 0, 1 or null, got {value!r}")
 
 
-def check_span(raw: object, text: str, path: Path, line: int, index: int) -> Span:
-    """Validate one ``{"label", "start", "end", ["text"], ["voice"]}`` span against its sentence."""
+def check_lang(value: object, path: str | Path, line: int | None, field: str = "lang") -> str:
+    """A row's language as ISO 639-1 (``de-DE``, ``DE``, ``deu`` -> ``de``), ``und`` when absent or
+    null; anything else (``xx``, ``english``, a number) raises a located error.
+
+    Per-language metrics, the model card and ``languages`` filters key on this code, so a typo
+    must not become a language of its own.
+    """
+    if value is None or value == "":
+        return UNKNOWN
+    code = normalise_language(value) if isinstance(value, str) else None
+    if code != UNKNOWN and code not in ISO_639_1:
+        raise DataError(path, line, field, f"{value!r} is not an ISO 639-1 language code (en, de, pt...) or 'und'")
+    return code
+
+
+def check_span_label(label: str, labels: LabelSet, path: Path, line: int, index: int) -> str:
+    """Return ``label`` if it is a configured label; a span of any other label would be ignored by
+    training (a typo, or a label left out of ``labels``), so it raises instead."""
+    if label not in labels.names:
+        raise DataError(path, line, f"spans[{index}].label",
+                        f"{label!r} is not one of the configured labels {list(labels.names)}")
+    return label
+
+
+def check_span(raw: object, text: str, labels: LabelSet, path: Path, line: int, index: int) -> Span:
+    """Validate one ``{"label", "start", "end", ["text"], ["voice"]}`` span against its sentence and labels."""
     field = f"spans[{index}]"
     if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
         raise DataError(path, line, field, "must be an object with a string 'label'")
+    check_span_label(raw["label"], labels, path, line, index)
     start, end = raw.get("start"), raw.get("end")
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
         raise DataError(path, line, field, f"offsets {start}..{end} outside the {len(text)}-character text")
@@ -138,10 +164,10 @@ def parse_slant_row(row: object, labels: LabelSet, path: Path, line: int) -> Exa
     return Example(
         text=text,
         labels={name: check_label(row.get(name), path, line, name) for name in labels.names},
-        lang=str(row.get("lang") or "und"),
+        lang=check_lang(row.get("lang"), path, line),
         id=str(row.get("id") or f"{path.name}:{line}"),
         split=split,
-        spans=tuple(check_span(s, text, path, line, i) for i, s in enumerate(spans)),
+        spans=tuple(check_span(s, text, labels, path, line, i) for i, s in enumerate(spans)),
     )
 
 
@@ -149,8 +175,9 @@ def parse_slant_row(row: object, labels: LabelSet, path: Path, line: int) -> Exa
 def read_slant_jsonl(path: Path, labels: LabelSet) -> Iterator[Example]:
     """Read slant-schema JSONL: a file, or every ``*.jsonl`` in a directory.
 
-    Each line holds ``text``, optional ``lang``, ``id``, ``split``, ``spans`` and one key per label
-    with 0, 1 or null (a missing key also means unknown).
+    Each line holds ``text``, optional ``lang`` (ISO 639-1, default ``und``), ``id``, ``split``,
+    ``spans`` (each of a configured label) and one key per label with 0, 1 or null (a missing key
+    also means unknown).
     """
     for file in files_under(path, ".jsonl"):
         for line, raw in read_lines(file):

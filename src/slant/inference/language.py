@@ -13,6 +13,16 @@ THREE_LETTER = {"deu": "de", "ger": "de", "eng": "en", "fra": "fr", "fre": "fr",
                 "tur": "tr", "swe": "sv", "dan": "da", "nor": "no", "fin": "fi", "hun": "hu", "zho": "zh",
                 "chi": "zh", "jpn": "ja", "kor": "ko", "heb": "he", "fas": "fa", "per": "fa", "hin": "hi"}
 
+# Every ISO 639-1 code: what a language field of training data may say (after normalise_language).
+ISO_639_1 = frozenset(
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee "
+    "el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it "
+    "iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my "
+    "na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn "
+    "so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
+    .split()
+)
+
 
 def normalise_language(code: str | None) -> str | None:
     """A user's language code as ISO 639-1: ``de-DE``, ``de_AT``, ``DE``, ``deu`` -> ``de``.

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from slant.config import DEFAULT_LABELS
-from slant.data.readers import files_under, read_lines, register_reader
+from slant.data.readers import check_lang, check_span_label, files_under, read_lines, register_reader
 from slant.data.records import SPLITS, DataError, Example, MissingCorpusError, Span, normalise
 from slant.data.starter import CorpusReport, checksum_problems
 from slant.labels import LabelSet
@@ -162,8 +162,8 @@ def check_row(row: dict, text: str, path: Path, line: int) -> Example:
         has_span = any(s.label == name for s in spans)
         if row[name] not in (0, 1) or bool(row[name]) != has_span:
             raise DataError(path, line, name, f"is {row[name]!r} but has {'a' if has_span else 'no'} {name} span")
-    return Example(text=text, lang=row["lang"], source="realnews", id=row["id"], split=row["split"],
-                   spans=tuple(spans), labels={name: row[name] for name in DEFAULT_LABELS})
+    return Example(text=text, lang=check_lang(row["lang"], path, line), source="realnews", id=row["id"],
+                   split=row["split"], spans=tuple(spans), labels={name: row[name] for name in DEFAULT_LABELS})
 
 
 def validate_realnews(root: Path, corpora: Path | None = None) -> CorpusReport:
@@ -216,4 +216,6 @@ def read_realnews(path: Path, labels: LabelSet, corpora: Path | None = None) -> 
             except json.JSONDecodeError as error:
                 raise DataError(file, line, "<json>", str(error)) from None
             example = check_row(row, resolve(root, row, file, line), file, line)
+            for index, span in enumerate(example.spans):
+                check_span_label(span.label, labels, file, line, index)
             yield replace(example, labels={name: example.labels.get(name) for name in labels.names})
