@@ -123,6 +123,26 @@ def test_restart_scores_only_missing_rows_and_refuses_another_job(trained_model_
         run_batch(src, out, spec, output_format="jsonl", progress=False)
 
 
+# Forks `slant batch` jobs from a process that has already imported torch and slant, so a job is
+# killed while it loads the model, resumes and scores, not while Python imports (4 s each).
+LAUNCHER = """
+import json, os, sys
+import slant.batch, slant.cli, slant.inference.predictor
+for request in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stdout is the reply channel
+        code = 3
+        try:
+            code = slant.cli.main(json.loads(request))
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    print(pid, flush=True)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+
 @pytest.mark.slow  # subprocesses
 def test_kill_9_at_20_random_moments_never_loses_or_duplicates_a_row(trained_model_dir, tmp_path):
     rows = 2000
@@ -131,33 +151,46 @@ def test_kill_9_at_20_random_moments_never_loses_or_duplicates_a_row(trained_mod
     out = tmp_path / "out"
     options = ["--model", str(trained_model_dir), "--id-column", "id", "--lang", "en", "--device", "cpu",
                "--no-sentences", "--quiet", "--threads", "1"]
-    command = [sys.executable, "-m", "slant.cli", "batch", str(src), str(out), "--rows-per-part", "20", *options]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    chance = random.Random(20)
-    progress = []
-    for _ in range(20):
-        # A random moment: during start-up, or a random delay after one or two more parts are written.
-        more, delay = chance.choice([0, 1, 1, 2]), chance.uniform(0.0, 0.2)
-        before = len(list(out.glob("part-*")))
-        job = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + (chance.uniform(0.5, 3.0) if more == 0 else 60)
-        while len(list(out.glob("part-*"))) < before + more and time.monotonic() < deadline and job.poll() is None:
-            time.sleep(0.01)
-        time.sleep(delay)
-        job.send_signal(signal.SIGKILL)
-        job.wait()
-        progress.append(len(list(out.glob("part-*"))))
-    assert not (out / "_SUCCESS").exists(), f"the job finished before the last kill ({progress} parts)"
-    assert sum(b > a for a, b in zip([0, *progress], progress)) >= 10, progress  # most kills landed mid-job
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    records = all_records(out)
-    assert [r["row"] for r in records] == list(range(rows))
-    clean = tmp_path / "clean"
-    uninterrupted = subprocess.run([sys.executable, "-m", "slant.cli", "batch", str(src), str(clean),
-                                    "--rows-per-part", "1000", *options], env=env, capture_output=True, timeout=600)
-    assert uninterrupted.returncode == 0
-    assert records == all_records(clean)
+    command = ["batch", str(src), str(out), "--rows-per-part", "10", *options]
+    with (tmp_path / "stderr").open("w") as stderr:
+        launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=stderr, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+    def start(argv: list[str]) -> int:
+        launcher.stdin.write(json.dumps(argv) + "\n")
+        launcher.stdin.flush()
+        return int(launcher.stdout.readline())
+
+    def exit_code() -> int:
+        return int(launcher.stdout.readline())
+
+    try:
+        chance = random.Random(20)
+        progress = []
+        for _ in range(20):
+            # A random moment: mostly while parts are being scored and written (a random delay after the
+            # job's first new part), sometimes while it loads the model, takes the lock and verifies parts.
+            scoring, delay = chance.random() < 0.75, chance.uniform(0.0, 0.15)
+            before = len(list(out.glob("part-*")))
+            pid = start(command)
+            deadline = time.monotonic() + (60 if scoring else chance.uniform(0.05, 0.6))
+            while scoring and len(list(out.glob("part-*"))) == before and time.monotonic() < deadline:
+                time.sleep(0.002)
+            time.sleep(delay if scoring else max(0.0, deadline - time.monotonic()))
+            os.kill(pid, signal.SIGKILL)
+            assert exit_code() == -signal.SIGKILL, "the job ended before it was killed"
+            progress.append(len(list(out.glob("part-*"))))
+        assert not (out / "_SUCCESS").exists(), f"the job finished before the last kill ({progress} parts)"
+        assert sum(b > a for a, b in zip([0, *progress], progress)) >= 10, progress  # most kills landed mid-job
+        assert (start(command), exit_code())[1] == 0, (tmp_path / "stderr").read_text()[-2000:]
+        records = all_records(out)
+        assert [r["row"] for r in records] == list(range(rows))
+        start(["batch", str(src), str(tmp_path / "clean"), "--rows-per-part", "1000", *options])
+        assert exit_code() == 0
+        assert records == all_records(tmp_path / "clean")
+    finally:
+        launcher.stdin.close()
+        launcher.wait(timeout=60)
 
 
 @pytest.mark.slow  # subprocesses

@@ -213,3 +213,60 @@ def set_config_value(key: str, value):
         config = json.loads((model / "config.json").read_text(encoding="utf-8"))
         (model / "config.json").write_text(json.dumps({**config, key: value}), encoding="utf-8")
     return edit
+
+
+HOSTILE_FILES = {  # name: (bytes, line of the error or None when it must be scored)
+    "a_valid.txt": ("The minister said the plan had failed. Prices may rise.".encode(), None),
+    "b_empty.txt": (b"", None),
+    "c_nul.txt": (b"The minister said so.\nSecond \x00 line.", 2),
+    "d_latin1.txt": (b"Fine line.\ncaf\xe9 au lait", 2),
+    "e_emoji.txt": ("😡👍🏽🔥".encode(), None),
+    "f_word.txt": (b"a" * 1_000_000, None),
+    "g_surrogate.txt": ("said \ud800 so".encode("utf-8", "surrogatepass"), 1),  # CESU bytes: not UTF-8
+    "h_bidi.txt": ("\u202eevil\u202c The minister said so. \u2067שלום\u2069".encode(), None),
+    "i_valid.html": (b"<html><body><p>The minister said so.</p></body></html>", None),
+}
+HOSTILE_ROWS = [  # (JSONL line, field named by its error or None when it must be scored)
+    (json.dumps({"id": "valid", "text": "The minister said so."}).encode(), None),
+    (b'{"id": "nul", "text": "a\\u0000b"}', "text"),
+    (json.dumps({"id": "emoji", "text": "😡👍🏽🔥"}, ensure_ascii=False).encode(), None),
+    (json.dumps({"id": "word", "text": "a" * 1_000_000}).encode(), None),
+    (b'{"id": "surrogate", "text": "said \\ud800 so"}', "text"),
+    (b'{"id": "surrogate-id\\udc00", "text": "The minister said so."}', "id"),
+    (json.dumps({"id": "bidi", "text": "\u202eevil\u202c The minister said so."}, ensure_ascii=False).encode(), None),
+    (json.dumps({"id": "number", "text": 42}).encode(), "text"),
+    (json.dumps({"id": "object", "text": {"body": "x"}}).encode(), "text"),
+    (b'{"id": "latin1", "text": "caf\xe9"}', "<bytes>"),  # the whole line is undecodable: no field to name
+    (json.dumps({"id": "valid-2", "text": "Prices may rise next year."}).encode(), None),
+]
+
+
+def test_hostile_inputs_each_get_one_record_scored_or_located(trained_model_dir, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, (raw, _) in HOSTILE_FILES.items():
+        (folder / name).write_bytes(raw)
+    model = ["--model", str(trained_model_dir), "--lang", "en"]
+    assert main(["score", str(folder), *model]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["source"] for r in records] == [str(folder / name) for name in HOSTILE_FILES]
+    for record, (name, (raw, line)) in zip(records, HOSTILE_FILES.items()):
+        if line is None:
+            assert "error" not in record and bool(record["sentences"]) == bool(raw.strip()), record  # empty: no sentence
+        else:
+            assert record["error"].startswith(f"{folder / name}: line {line}: "), record
+
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"".join(line + b"\n" for line, _ in HOSTILE_ROWS))
+    assert main(["batch", str(src), str(tmp_path / "out"), *model, "--id-column", "id", "--quiet"]) == 1
+    from slant.batch import read_part
+    from slant.batch.parts import finished_parts
+
+    rows = [r for part in finished_parts(tmp_path / "out", "parquet") for r in read_part(part)]
+    assert [r["row"] for r in rows] == list(range(len(HOSTILE_ROWS)))
+    for number, (record, (line, field)) in enumerate(zip(rows, HOSTILE_ROWS), start=1):
+        if field is None:
+            assert record["status"] == "ok" and record["n_content"] >= 1, record
+        else:
+            located = f"{src}:{number}: " + ("undecodable bytes" if field == "<bytes>" else f"field '{field}'")
+            assert record["status"] == "error" and record["error"].startswith(located), record
