@@ -12,7 +12,17 @@ split is drawn per document: 50% train, 15% validation, 35% test.
 
 ``--enrich`` draws the pool for the training-only enrichment set instead: sentences of train-split
 documents that no shipped annotation uses (annotators pick the sentences they label from it, so its
-base rates are not the news'; it never feeds validation or test).
+base rates are not the news'; it never feeds validation or test). Ids continue after the shipped
+enrichment rows, so a second round never reuses one. ``--exclude`` leaves out the sentences of earlier
+pools (annotators already read them).
+
+``--rank-with MODEL_DIR --take N`` keeps N sentences per language for annotators to label in full
+(uncertainty sampling): a third with the model's highest ``loaded`` score, a third with the highest
+``hedging`` score (mostly false alarms of the current model and rare positives) and a third at random,
+so the labels teach precision where the model errs and keep ordinary sentences in view.
+
+    python data/realnews/sample.py --out /tmp/round2 --per-lang 3000 --enrich \
+        --exclude /tmp/enrich --rank-with outputs/quickstart/model --take 360
 """
 
 from __future__ import annotations
@@ -33,8 +43,8 @@ SOURCES = {
     "pt": [("pt_FakeBr", 1.0)], "uk": [("uk_ner-uk_ng", 1.0)], "it": [("it_NewsSD", 1.0)],
 }
 # The enrichment pool: wider sentence-level corpora where the annotated documents used up WMT's
-# (German, Russian); English has BABE for loaded terms instead.
-ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0)], "ru": [("ru_RuSentNE", 1.0)], "en": []}
+# (German, Russian).
+ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0)], "ru": [("ru_RuSentNE", 1.0)]}
 ENGLISH_BLOCK = 20  # the English WMT source has no document ids: contiguous blocks of lines stand in
 
 
@@ -85,6 +95,45 @@ def annotated_docs(lang: str, corpus: str) -> frozenset[str]:
     return frozenset(docs)
 
 
+def next_enrichment_id(lang: str) -> int:
+    """The first enrichment id number of ``lang`` that no shipped enrichment row uses."""
+    path = Path(__file__).parent / "enrichment" / f"{lang}.jsonl"
+    if not path.exists():
+        return 1
+    ids = [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return 1 + max((int(i.rsplit("e", 1)[1]) for i in ids), default=0)
+
+
+def seen_sentences(folder: Path | None, lang: str) -> set[tuple[str, str, int]]:
+    """(corpus, doc, start) of the sentences in an earlier pool of ``lang``."""
+    path = folder / f"{lang}.jsonl" if folder else None
+    if not path or not path.exists():
+        return set()
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {(row["corpus"], row["doc"], row["start"]) for row in rows}
+
+
+def rank(rows: list[dict], model_dir: Path, take: int, seed: int) -> list[dict]:
+    """Uncertainty sampling: the top ``loaded`` and ``hedging`` scores of the model, then random rows."""
+    from slant.inference.predictor import Predictor
+
+    if len(rows) <= take:
+        return rows
+    predictor = Predictor.from_pretrained(model_dir)
+    probs = predictor.predict_proba([row["text"] for row in rows])
+    chosen: dict[int, None] = {}
+    for label in ("loaded", "hedging"):
+        column = probs[:, predictor.labels.index(label)]
+        for k in sorted(range(len(rows)), key=lambda k: -column[k]):
+            if len(chosen) >= take * (1 + ("loaded", "hedging").index(label)) // 3:
+                break
+            chosen.setdefault(k)
+    rest = [k for k in range(len(rows)) if k not in chosen]
+    random.Random(seed).shuffle(rest)
+    chosen.update(dict.fromkeys(rest[: take - len(chosen)]))
+    return [rows[k] for k in sorted(chosen)]
+
+
 def main() -> None:
     """Write the candidate files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -95,15 +144,28 @@ def main() -> None:
     parser.add_argument("--per-doc", type=int, default=30)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--enrich", action="store_true", help="train-split documents no annotation uses")
+    parser.add_argument("--langs", nargs="+", help="only these languages (default: all)")
+    parser.add_argument("--exclude", type=Path, help="folder of an earlier pool whose sentences to leave out")
+    parser.add_argument("--rank-with", type=Path, help="model directory for uncertainty sampling")
+    parser.add_argument("--take", type=int, default=360, help="sentences per language kept by --rank-with")
     args = parser.parse_args()
+    if (args.exclude or args.rank_with) and not args.enrich:
+        parser.error("--exclude and --rank-with only apply to --enrich pools")
     args.out.mkdir(parents=True, exist_ok=True)
     for lang, sources in (ENRICH_SOURCES if args.enrich else SOURCES).items():
+        if args.langs and lang not in args.langs:
+            continue
         rows = []
         for corpus, share in sources:
             extra = {"skip_docs": annotated_docs(lang, corpus), "only_split": "train"} if args.enrich else {}
             rows += candidates(args.corpora, lang, corpus, round(args.per_lang * share), args.per_doc, args.seed,
                                **extra)
-        for k, row in enumerate(rows, start=1):
+        seen = seen_sentences(args.exclude, lang)
+        rows = [row for row in rows if (row["corpus"], row["doc"], row["start"]) not in seen]
+        if args.rank_with and rows:
+            rows = rank(rows, args.rank_with, args.take, args.seed)
+        first = next_enrichment_id(lang) if args.enrich else 1
+        for k, row in enumerate(rows, start=first):
             row["id"] = f"rn-{lang}-{'e' if args.enrich else ''}{k:04d}"
         with (args.out / f"{lang}.jsonl").open("w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
