@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from slant.modeling.checkpoint import build_model, load_model
-from slant.training import masked_bce_with_logits, precision_flags, train, training_arguments
+from slant.training import masked_bce_with_logits, precision_flags, train, training_arguments, warn_if_collapsed
 
 
 def test_masked_loss_equals_bce_over_known_cells():
@@ -129,3 +129,13 @@ def test_heads_get_a_larger_learning_rate(train_cfg):
         is_head = {id(p) in head for p in group["params"]}
         assert len(is_head) == 1
         assert group["lr"] == pytest.approx(args.learning_rate * (10.0 if is_head.pop() else 1.0))
+
+
+def test_collapse_is_reported_only_when_no_evaluation_flagged_anything(caplog):
+    collapsed = [{"loss": 0.55}, {"eval_f1_macro": 0.0}, {"loss": 0.56}, {"eval_f1_macro": 0.0}]
+    assert warn_if_collapsed(collapsed)
+    assert "training collapsed" in caplog.text and "learning_rate" in caplog.text
+    caplog.clear()
+    assert not warn_if_collapsed([{"eval_f1_macro": 0.0}, {"eval_f1_macro": 0.41}])  # recovered in epoch 2
+    assert not warn_if_collapsed([{"loss": 0.5}])                                      # no evaluation at all
+    assert "training collapsed" not in caplog.text

@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -305,6 +305,18 @@ def calibration_rows(validation: Dataset, sources: list[str]) -> Dataset:
     return chosen
 
 
+def warn_if_collapsed(history: Sequence[Mapping[str, Any]]) -> bool:
+    """Log an error when every validation evaluation had macro-F1 0: the encoder collapsed to
+    predicting base rates (loss flat near its start, gradients shrinking), which a too-high learning
+    rate does to small encoders on some data orders. Returns whether it happened."""
+    scores = [entry["eval_f1_macro"] for entry in history if "eval_f1_macro" in entry]
+    if not scores or max(scores) > 0:
+        return False
+    log.error("training collapsed: validation macro-F1 was 0 at all %d evaluations, so the model flags "
+              "nothing; retrain with a lower trainer.learning_rate or a longer trainer.warmup_steps", len(scores))
+    return True
+
+
 def train(cfg: TrainConfig) -> TrainResult:
     """Fine-tune, calibrate on validation, save a model directory under ``cfg.output_dir`` and score it.
 
@@ -338,6 +350,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         evidence_lr_scale=options.evidence_lr_scale,
     )
     trainer.train(resume_from_checkpoint=options.resume_from_checkpoint)
+    warn_if_collapsed(trainer.state.log_history)
     model_dir = output_dir / "model"
     if not trainer.is_world_process_zero():
         return TrainResult(model_dir=model_dir, metrics={})
