@@ -34,6 +34,29 @@ def test_unreadable_files_get_error_records_and_exit_code_1(trained_model_dir, t
     assert "bad.txt" in captured.err
 
 
+def test_a_crash_on_one_input_leaves_the_others_scored_and_exits_3(trained_model_dir, tmp_path, capsys,
+                                                                  monkeypatch):
+    from slant.inference.predictor import Predictor
+
+    real = Predictor.score_article
+
+    def flaky(self, text, *args, **kwargs):
+        if "boom" in text:
+            raise IndexError("simulated decoder bug")
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Predictor, "score_article", flaky)
+    for name, text in [("a.txt", "The minister said so."), ("b.txt", "boom"), ("c.txt", "Prices may rise.")]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert main(["score", str(tmp_path), "--model", str(trained_model_dir), "--lang", "en"]) == 3
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.strip().splitlines()]
+    assert [r["source"].rsplit("/", 1)[-1] for r in records] == ["a.txt", "b.txt", "c.txt"]
+    assert "sentences" in records[0] and "sentences" in records[2]
+    assert "internal error while scoring (IndexError: simulated decoder bug)" in records[1]["error"]
+    assert "Traceback" in captured.err
+
+
 def test_csv_has_one_row_per_sentence(trained_model_dir, tmp_path, capsys):
     (tmp_path / "a.txt").write_text("The minister said so. Prices may rise.\nRead more", encoding="utf-8")
     assert main(["score", str(tmp_path / "a.txt"), "--model", str(trained_model_dir), "--format", "csv"]) == 0
@@ -117,6 +140,19 @@ def test_label_names_and_language_are_escaped_in_the_html_report(trained_model_d
     evil = "<img src=x onerror=alert(1)>"
     page = render_report([("a.txt", "The army called the rebels terrorists.", article)])
     assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_label_names_from_a_model_directory_are_escaped_in_the_html_report():
+    from slant.inference.article_page import render_report
+    from slant.inference.evidence import EvidenceSpan
+    from slant.inference.results import SentencePrediction, profile
+
+    evil = '<img src=x onerror=alert(1)>'
+    text = "The army called the rebels terrorists."
+    sentence = SentencePrediction(text, 0, len(text), {evil: 0.9}, (evil,),
+                                  (EvidenceSpan(evil, 27, 37, "terrorists", 0.9, "authorial"),))
+    page = render_report([("a.txt", text, profile([sentence], [evil], "en"))])
+    assert evil not in page and "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 def test_nul_byte_anywhere_in_a_file_is_an_error_record_not_a_crash(trained_model_dir, tmp_path, capsys):

@@ -145,3 +145,46 @@ def test_fingerprint_changes_with_file_bytes(tmp_path):
     before = fingerprint_sources(cfg)
     write(tmp_path, [row(hedging=1)])
     assert fingerprint_sources(cfg) != before
+
+
+def test_a_text_in_two_sources_splits_is_dropped_from_train_and_kept_in_test(tmp_path, caplog):
+    shared = "Officials said the bridge would reopen."
+    a = write(tmp_path, [row(text=shared, split="train"), row(text="Prices may rise.", split="train"),
+                         row(text="Police reportedly arrested two men.", split="test")], "a.jsonl")
+    b = write(tmp_path, [row(text="officials SAID the bridge would reopen!", split="test"),  # same text, other source
+                         row(text="The council approved the budget.", split="validation")], "b.jsonl")
+    cfg = DataConfig(sources={"a": SourceConfig(path=str(a)), "b": SourceConfig(path=str(b))})
+    with caplog.at_level(logging.WARNING, logger="slant.data.loading"):
+        splits = load_splits(cfg, LABELS).splits
+    assert shared not in splits["train"]["text"] and splits["train"]["text"] == ["Prices may rise."]
+    assert "officials SAID the bridge would reopen!" in splits["test"]["text"]
+    assert "dropped 1 train rows whose text also occurs in a held-out split" in caplog.text
+
+
+def test_fingerprint_changes_with_the_split_fractions(tmp_path):
+    cfg = DataConfig(sources={"s": SourceConfig(path=str(write(tmp_path, [row()])))})
+    assert fingerprint_sources(cfg) != fingerprint_sources(DataConfig(sources=cfg.sources, test_fraction=0.3))
+    assert fingerprint_sources(cfg) != fingerprint_sources(DataConfig(sources=cfg.sources, validation_fraction=0.3))
+
+
+def test_training_data_scoring_and_batch_share_one_text_rule(tmp_path):
+    """One NUL rule and one sentence length: a sentence the scorer would cut is refused in training data."""
+    from slant.batch.rows import RowSpec, check_text as batch_text
+    from slant.inference.inputs import MAX_SENTENCE_CHARS, text_problem
+    from slant.inference.predictor import check_article
+    from slant.inference.segmentation import split_sentences
+
+    nul = "The minister\x00 said so."
+    problem = text_problem(nul)
+    assert problem and "NUL" in problem
+    with pytest.raises(DataError, match="NUL") as info:
+        list(read_slant_jsonl(write(tmp_path, [row(text=nul)]), LABELS))
+    assert problem in str(info.value)
+    assert problem in batch_text(nul, "in.jsonl:1", RowSpec())
+    with pytest.raises(ValueError, match="NUL"):
+        check_article(nul, "article 0")
+    too_long = "word " * (MAX_SENTENCE_CHARS // 5) + "end."  # just over the limit, far below the old 5,000
+    assert len(too_long) > MAX_SENTENCE_CHARS
+    assert max(len(s.text) for s in split_sentences(too_long)) <= MAX_SENTENCE_CHARS  # what scoring cuts
+    with pytest.raises(DataError, match=f"a sentence is at most {MAX_SENTENCE_CHARS}"):
+        list(read_slant_jsonl(write(tmp_path, [row(text=too_long)], "long.jsonl"), LABELS))

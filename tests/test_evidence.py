@@ -68,3 +68,12 @@ def test_spans_on_a_negative_sentence_never_become_positive_evidence():
     rows = token_targets(offsets(), [Span("loaded", 19, 29)], [0.0, 0.0, 0.0], NAMES, shift=len(PREFIX))
     terrorists = 8
     assert rows[terrorists][2] == 0.0
+
+
+def test_a_flagged_sentence_without_letters_has_no_evidence_and_no_crash():
+    """"😡" flagged as loaded: only special, prefix and symbol tokens, whose (0, 0) offsets minus the
+    prefix length used to reach widen_to_words as a negative end (IndexError)."""
+    emoji_offsets = [(0, 0), (0, 5), (5, 6), shifted(0, 1), (0, 0)]
+    probs = np.full((len(emoji_offsets), 4), 0.1)
+    probs[0, 2] = 0.9  # the special token is the most likely one
+    assert decode_evidence(probs, emoji_offsets, "😡", NAMES, list(NAMES), shift=len(PREFIX)) == []

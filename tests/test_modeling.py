@@ -62,6 +62,23 @@ def test_loading_refuses_what_is_not_a_slant_model(trained_model_dir, tiny_encod
         Predictor.from_pretrained(pickled)
 
 
+def test_auto_map_in_a_model_directory_never_runs_its_code(trained_model_dir, tmp_path):
+    model = shutil.copytree(trained_model_dir, tmp_path / "remote")
+    marker = tmp_path / "ran"
+    (model / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\n"
+                                   "from transformers import PreTrainedTokenizerFast as EvilTokenizer\n"
+                                   "from slant.modeling import SlantConfig as EvilConfig, SlantModel as EvilModel\n")
+    for name, auto_map in (("config.json", {"AutoConfig": "evil.EvilConfig", "AutoModel": "evil.EvilModel"}),
+                           ("tokenizer_config.json", {"AutoTokenizer": [None, "evil.EvilTokenizer"]})):
+        settings = json.loads((model / name).read_text(encoding="utf-8"))
+        (model / name).write_text(json.dumps({**settings, "auto_map": auto_map}), encoding="utf-8")
+    try:
+        Predictor.from_pretrained(model, device="cpu").predict_proba(TEXTS)
+    except (OSError, ValueError):
+        pass  # refusing is fine too; running evil.py is not
+    assert not marker.exists()
+
+
 def test_model_type_slant_names_slant_when_transformers_does_not_know_it(trained_model_dir):
     import subprocess
     import sys

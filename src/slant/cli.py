@@ -23,7 +23,8 @@ DEFAULT_MODEL = os.environ.get("SLANT_MODEL", "outputs/quickstart/model")
 EXIT_OK, EXIT_ERROR_RECORDS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_CODES = ("exit codes: 0 every input scored; 1 some inputs or rows became error records (the others are "
               "scored); 2 usage, input, output or model error (one line on stderr naming the path; nothing or "
-              "only finished parts written); 3 unexpected internal error (a bug: the traceback is printed)")
+              "only finished parts written); 3 unexpected internal error (a bug: the traceback is printed; slant score "
+              "still scores the other inputs and writes an error record for the one that failed)")
 
 
 def format_text(name: str, article: ArticleScore) -> str:
@@ -60,7 +61,8 @@ def score(args: argparse.Namespace) -> int:
     """Score articles: JSONL (one object per article), CSV (one row per sentence), HTML or text.
 
     An unreadable input gets an error record (and a message on stderr) and the exit code is 1;
-    the other inputs are still scored.
+    the other inputs are still scored. An input whose scoring raises (a bug) gets an error record
+    and its traceback on stderr, the others are still scored, and the exit code is 3.
     """
     from slant.inference.article_page import render_report
     from slant.inference.predictor import Predictor
@@ -72,8 +74,15 @@ def score(args: argparse.Namespace) -> int:
     writer = csv.DictWriter(out, fieldnames=csv_fields(predictor.labels)) if args.format == "csv" else None
     if writer:
         writer.writeheader()
-    pages, failures = [], 0
+    pages, failures, crashes = [], 0, 0
     for name, text in read_articles(args.input):
+        if not isinstance(text, InputError):
+            try:
+                article = predictor.score_article(text, lang=args.lang)
+            except Exception as error:  # a bug on one input must not stop the others: record it, go on
+                traceback.print_exc(file=sys.stderr)
+                crashes += 1
+                text = InputError(f"{name}: internal error while scoring ({type(error).__name__}: {error})")
         if isinstance(text, InputError):
             failures += 1
             print(f"slant: {text}", file=sys.stderr)
@@ -82,7 +91,6 @@ def score(args: argparse.Namespace) -> int:
             elif writer:
                 writer.writerow({"source": name, "kind": "error", "text": str(text)})
             continue
-        article = predictor.score_article(text, lang=args.lang)
         if args.format == "jsonl":
             print(json.dumps({"source": name, **article.to_dict()}, ensure_ascii=False), file=out)
         elif writer:
@@ -93,7 +101,7 @@ def score(args: argparse.Namespace) -> int:
             print(format_text(name, article), file=out)
     if args.format == "html":
         print(render_report(pages), file=out)
-    return EXIT_ERROR_RECORDS if failures else EXIT_OK
+    return EXIT_INTERNAL if crashes else EXIT_ERROR_RECORDS if failures else EXIT_OK
 
 
 def report(args: argparse.Namespace) -> int:
