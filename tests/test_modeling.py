@@ -109,6 +109,10 @@ def test_old_four_file_directories_still_load_and_convert(trained_model_dir, tmp
     (old / "slant.json").write_text("{not json")
     with pytest.raises(ValueError, match="slant.json"):
         Predictor.from_pretrained(old)
+    for field, value in (("thresholds", {"hedging": "high"}), ("max_length", "abc")):
+        (old / "slant.json").write_text(json.dumps({"labels": config.labels, field: value}))
+        with pytest.raises(ValueError, match=r"slant\.json"):
+            Predictor.from_pretrained(old)
 
 
 def test_model_card_reports_provenance_data_labels_and_metrics(trained_model_dir):

@@ -151,6 +151,12 @@ def test_short_texts_are_not_guessed_into_a_language(predictor):
     assert predictor.score_article("OK.").lang == "und"
 
 
+def test_language_is_read_across_the_article_not_from_its_first_characters(predictor):
+    header = "Home | World | Politics | Business | Sign in | Subscribe to our newsletter today\n" * 80
+    body = "Der Minister sagte am Dienstag, der Plan der Regierung sei falsch und werde scheitern. " * 250
+    assert len(header) > 5000 and predictor.score_article(header + body).lang == "de"
+
+
 def test_empty_and_string_inputs_are_handled(predictor):
     assert predictor([]) == [] and predictor.predict_proba([]).shape == (0, 3)
     with pytest.raises(TypeError, match="one string"):

@@ -140,13 +140,17 @@ def load_legacy(path: Path) -> SlantModel:
         raise ValueError(f"{settings_file}: unreadable slant 0.1 settings ({error!r})") from None
     log.warning("%s is in the slant 0.1 format; convert it with Predictor.from_pretrained(old).save_pretrained(new)", path)
     encoder_config = AutoConfig.from_pretrained(path, local_files_only=True)
-    config = SlantConfig(
-        encoder={k: v for k, v in encoder_config.to_dict().items()
-                 if k not in ("id2label", "label2id", "architectures", "transformers_version")},
-        labels=labels, thresholds=settings.get("thresholds"), temperatures=settings.get("temperatures"),
-        text_prefix=settings.get("text_prefix", ""), max_seq_length=settings.get("max_length", 128),
-        base_model=settings.get("base_model", ""), training={"data_fingerprint": settings.get("data_fingerprint", "")},
-    )
+    try:  # SlantConfig checks every value; the message must name the file that holds the bad one
+        config = SlantConfig(
+            encoder={k: v for k, v in encoder_config.to_dict().items()
+                     if k not in ("id2label", "label2id", "architectures", "transformers_version")},
+            labels=labels, thresholds=settings.get("thresholds"), temperatures=settings.get("temperatures"),
+            text_prefix=settings.get("text_prefix", ""), max_seq_length=settings.get("max_length", 128),
+            base_model=settings.get("base_model", ""),
+            training={"data_fingerprint": settings.get("data_fingerprint", "")},
+        )
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{settings_file}: {error}") from None
     model = SlantModel(config)
     for file, target in (("model.safetensors", model.encoder), (LEGACY_HEADS, model)):
         if not (path / file).is_file():
