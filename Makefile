@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (no model hub needed):
-#   make quickstart   set up, train the default model on data/starter, score examples/article.txt
+#   make quickstart   set up, train the default model (starter + real news), score examples/article.txt
 #   make test         set up and run the tests
 PYTHON ?= python3
 VENV ?= .venv

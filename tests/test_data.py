@@ -169,7 +169,7 @@ def test_fingerprint_changes_with_the_split_fractions(tmp_path):
 
 def test_training_data_scoring_and_batch_share_one_text_rule(tmp_path):
     """One NUL rule and one sentence length: a sentence the scorer would cut is refused in training data."""
-    from slant.batch.rows import RowSpec, check_text as batch_text
+    from slant.batch.rows import RowSpec, row_text_problem as batch_text
     from slant.inference.inputs import MAX_SENTENCE_CHARS, text_problem
     from slant.inference.predictor import check_article
     from slant.inference.segmentation import split_sentences

@@ -98,7 +98,7 @@ def check_columns(available: list[str], spec: RowSpec, where: str, text: bool = 
                                    f"check {option}")
 
 
-def check_text(text: object, where: str, spec: RowSpec) -> str | None:
+def row_text_problem(text: object, where: str, spec: RowSpec) -> str | None:
     """Why ``text`` cannot be scored, or ``None`` when it can."""
     if text is None:
         return f"{where}: field {spec.text_column!r} is missing or null"
@@ -127,7 +127,7 @@ def make_row(row: int, record: dict, where: str, spec: RowSpec) -> InputRow:
             error = error or f"{where}: field {column!r} is not valid Unicode (undecodable bytes or lone surrogates)"
             value = None
         meta[key] = value
-    error = error or check_text(text, where, spec)
+    error = error or row_text_problem(text, where, spec)
     return InputRow(row, None, error=error, **meta) if error else InputRow(row, text, **meta)
 
 
