@@ -117,6 +117,27 @@ def test_enrichment_rows_must_be_train(archives, annotations):
         list(read_realnews(annotations, LABELS, archives))
 
 
+def test_checkthat_training_sentences_join_from_the_folder_beside_the_archives(archives, tmp_path):
+    english = archives.parent / "CheckThat2025_Task1_subjectivity" / "task1" / "data" / "english"
+    english.mkdir(parents=True)
+    (english / "train_en.tsv").write_text('sentence_id\tsentence\tlabel\n'
+                                          'a1\t"They called it a ""witch hunt"" again."\tSUBJ\n'
+                                          'b2\tShares rose 3% on Monday.\tOBJ\n', encoding="utf-8")
+    (english / "dev_en.tsv").write_text("sentence_id\tsentence\tlabel\nc3\tA dev sentence.\tOBJ\n")
+    text = 'They called it a "witch hunt" again.'
+    assert documents(archives, "checkthat", "en") == {"train:a1": text, "train:b2": "Shares rose 3% on Monday."}
+    start = text.index("witch hunt")
+    enriched = row("checkthat", "train:a1", text, 0, len(text), "rn-en-e0001", loaded=1,
+                   spans=[{"label": "loaded", "start": start, "end": start + 10, "voice": "quoted"}])
+    folder = tmp_path / "enrichment"
+    folder.mkdir()
+    (folder / "en.jsonl").write_text(json.dumps({**enriched, "lang": "en", "split": "train"}) + "\n")
+    (example,) = read_realnews(folder, LABELS, archives)
+    assert example.text == text and example.lang == "en" and example.labels["loaded"] == 1
+    with pytest.raises(MissingCorpusError, match="no CheckThat! training file for language 'pt'"):
+        documents(archives, "checkthat", "pt")
+
+
 @pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
 def test_sentence_corpora_give_each_sentence_once_under_a_stable_id():
     german = documents(SHARED / "realnews", "de_GerNTSA")

@@ -35,6 +35,7 @@ import random
 from pathlib import Path
 
 from slant.data.corpora.realnews import documents, fingerprint
+from slant.data.records import normalise
 from slant.inference.segmentation import CONTENT, split_sentences
 
 SOURCES = {
@@ -43,8 +44,13 @@ SOURCES = {
     "pt": [("pt_FakeBr", 1.0)], "uk": [("uk_ner-uk_ng", 1.0)], "it": [("it_NewsSD", 1.0)],
 }
 # The enrichment pool: wider sentence-level corpora where the annotated documents used up WMT's
-# (German, Russian).
-ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0)], "ru": [("ru_RuSentNE", 1.0)]}
+# (German, Russian), and CheckThat!'s training sentences (English, German, Italian), half of them
+# subjective, where loaded terms are frequent.
+ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0), ("checkthat", 1.0)], "ru": [("ru_RuSentNE", 1.0)],
+                  "en": [("checkthat", 1.0)], "it": [("it_NewsSD", 1.0), ("checkthat", 1.0)]}
+# Corpora the whole-article sample draws from: only their train-split documents may enrich. The
+# others never enter validation or test, so every sentence of theirs is training material.
+SAMPLED = {corpus for sources in SOURCES.values() for corpus, _ in sources}
 ENGLISH_BLOCK = 20  # the English WMT source has no document ids: contiguous blocks of lines stand in
 
 
@@ -67,7 +73,7 @@ def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, see
     random.Random(f"{seed}:{lang}:{corpus}").shuffle(groups)
     rows: list[dict] = []
     for group in groups:
-        split = split_of(corpus, group[0])
+        split = split_of(corpus, group[0]) if corpus in SAMPLED else "train"
         if (only_split and split != only_split) or skip_docs.intersection(group):
             continue
         taken = 0
@@ -93,6 +99,18 @@ def annotated_docs(lang: str, corpus: str) -> frozenset[str]:
             rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
             docs.update(row["doc"] for row in rows if row["corpus"] == corpus)
     return frozenset(docs)
+
+
+def annotated_texts(root: Path, lang: str) -> set[str]:
+    """Normalised texts of the shipped rows of ``lang``: a pool never offers them again, even from
+    another corpus (CheckThat!'s Italian repeats NewsSD sentences, some of them in validation or test)."""
+    texts = set()
+    for folder in ("annotations", "enrichment"):
+        path = Path(__file__).parent / folder / f"{lang}.jsonl"
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+        texts.update(normalise(documents(root, row["corpus"], lang)[row["doc"]][row["start"]:row["end"]])
+                     for row in rows)
+    return texts
 
 
 def next_enrichment_id(lang: str) -> int:
@@ -162,6 +180,9 @@ def main() -> None:
                                **extra)
         seen = seen_sentences(args.exclude, lang)
         rows = [row for row in rows if (row["corpus"], row["doc"], row["start"]) not in seen]
+        if args.enrich:
+            known = annotated_texts(args.corpora, lang)
+            rows = [row for row in rows if normalise(row["text"]) not in known]
         if args.rank_with and rows:
             rows = rank(rows, args.rank_with, args.take, args.seed)
         first = next_enrichment_id(lang) if args.enrich else 1

@@ -2,7 +2,8 @@
 
 The sentences come from the archives in ``realnews/`` of the shared corpora folder (WMT21 news
 sources, the Spanish Fake News Corpus' real articles, MasakhaNEWS French, NewsSD-Ita, Fake.br's real
-articles, ner-uk's «Наші гроші» articles). Their licences do not all allow redistribution, so
+articles, ner-uk's «Наші гроші» articles) and, for the enrichment set, from the training files of
+CheckThat! 2025's subjectivity task beside it (corpus ``checkthat``). Their licences do not all allow redistribution, so
 ``data/realnews/*.jsonl`` holds only ids, character offsets, labels and spans; this reader joins
 them with the archives at load time and checks each sentence against a stored hash.
 
@@ -25,6 +26,8 @@ from functools import cache
 from pathlib import Path
 
 from slant.config import DEFAULT_LABELS
+from slant.data.corpora.checkthat import LANGUAGES as CHECKTHAT_LANGUAGES
+from slant.data.corpora.checkthat import unquote
 from slant.data.readers import check_lang, check_span_label, files_under, read_lines, register_reader
 from slant.data.records import SPLITS, DataError, Example, MissingCorpusError, Span, normalise
 from slant.data.starter import CorpusReport, checksum_problems
@@ -40,6 +43,8 @@ ARCHIVES = {
     "de_GerNTSA": "de_GerNTSA.tar.xz",
     "ru_RuSentNE": "ru_RuSentNE.tar.xz",
 }
+# Corpora read from a folder beside realnews/ rather than from an archive inside it.
+FOLDERS = {"checkthat": "CheckThat2025_Task1_subjectivity/task1/data"}
 WMT_DOCS = {"de": "newstest2021.de-fr.src-docs.tsv", "fr": "newstest2021.fr-de.src-docs.tsv",
             "ru": "newstest2021.ru-en.src-docs.tsv"}
 WMT_LINES = {"en": "newstest2021.en-de.src.en"}
@@ -71,6 +76,8 @@ def documents(root: Path, corpus: str, lang: str | None = None) -> dict[str, str
     Sentence-level corpora (NewsSD) give one document per sentence; WMT documents are their segments
     joined by newlines; the English WMT source has no document ids, so each line is a document.
     """
+    if corpus == "checkthat":
+        return checkthat_sentences(root, lang)
     files = archive_members(root, corpus)
 
     def text(name: str) -> str:
@@ -117,11 +124,23 @@ def documents(root: Path, corpus: str, lang: str | None = None) -> dict[str, str
             if name.startswith(folder) and name.endswith(".txt") and "/" not in name[len(folder):]}
 
 
+def checkthat_sentences(root: Path, lang: str | None) -> dict[str, str]:
+    """``{"train:<sentence_id>": sentence}`` of CheckThat!'s training file for ``lang`` (train only:
+    its dev and test files are that benchmark's measurement)."""
+    folder = {code: name for name, code in CHECKTHAT_LANGUAGES.items()}.get(lang or "")
+    files = sorted((root.parent / FOLDERS["checkthat"] / str(folder)).glob("train_*.tsv")) if folder else []
+    if not files:
+        raise MissingCorpusError(root.parent / FOLDERS["checkthat"], None, "corpus",
+                                 f"no CheckThat! training file for language {lang!r}")
+    rows = csv.DictReader(io.StringIO(files[0].read_text(encoding="utf-8")), delimiter="\t", quoting=csv.QUOTE_NONE)
+    return {f"train:{row['sentence_id']}": unquote(row["sentence"]) for row in rows}
+
+
 def resolve(root: Path, row: dict, path: Path, line: int) -> str:
     """The sentence an annotation row points at, checked against its stored hash."""
     corpus, doc = row.get("corpus"), row.get("doc")
-    if corpus not in ARCHIVES:
-        raise DataError(path, line, "corpus", f"unknown corpus {corpus!r}; known: {sorted(ARCHIVES)}")
+    if corpus not in ARCHIVES and corpus not in FOLDERS:
+        raise DataError(path, line, "corpus", f"unknown corpus {corpus!r}; known: {sorted({**ARCHIVES, **FOLDERS})}")
     docs = documents(root, corpus, row.get("lang"))
     if doc not in docs:
         raise DataError(path, line, "doc", f"document {doc!r} not in {corpus}")
