@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from slant.modeling.checkpoint import build_model, load_model
+from slant.modeling.checkpoint import build_model, encoder_blocks, load_model
 from slant.training import masked_bce_with_logits, precision_flags, train, training_arguments, warn_if_collapsed
 
 
@@ -64,6 +64,24 @@ def test_frozen_embeddings_do_not_move(train_cfg):
     embeddings = before.encoder.get_input_embeddings().weight
     assert torch.equal(embeddings, after.encoder.get_input_embeddings().weight)
     assert not torch.equal(before.classifier.weight, after.classifier.weight)
+
+
+def test_frozen_layers_stay_fixed_and_the_blocks_above_them_learn(train_cfg):
+    train_cfg.model.freeze_layers = 1
+    before, _ = build_model(train_cfg.model, tuple(train_cfg.labels))
+    after, _ = load_model(train(train_cfg).model_dir)
+    old, new = encoder_blocks(before.encoder), encoder_blocks(after.encoder)
+    assert len(old) == 2
+    assert all(torch.equal(a, b) for a, b in zip(old[0].parameters(), new[0].parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(old[1].parameters(), new[1].parameters()))
+    positions = before.encoder.embeddings.position_embeddings.weight
+    assert torch.equal(positions, after.encoder.embeddings.position_embeddings.weight)
+
+
+def test_freezing_every_block_is_refused_with_the_block_count(train_cfg):
+    train_cfg.model.freeze_layers = 2
+    with pytest.raises(ValueError, match="has 2 blocks"):
+        build_model(train_cfg.model, tuple(train_cfg.labels))
 
 
 def test_resume_from_checkpoint_continues_the_same_run(train_cfg, tmp_path):

@@ -28,6 +28,7 @@ class ModelConfig:
     max_length: int = 128
     text_prefix: str = ""
     freeze_embeddings: bool = True
+    freeze_layers: int = 0  # bottom encoder blocks kept fixed (with all embeddings): no backward below them
     classifier_dropout: Optional[float] = None
 
 
