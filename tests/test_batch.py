@@ -298,10 +298,10 @@ def test_retry_errors_rescores_only_error_rows_in_place(trained_model_dir, tmp_p
     spec = ScorerSpec(str(trained_model_dir), device="cpu", lang="en")
     score_batch = Predictor.score_batch
 
-    def flaky(self, texts, lang=None):
+    def flaky(self, texts, lang=None, targets=None):
         if any("FLAKY" in t for t in texts):
             raise MemoryError("out of memory")
-        return score_batch(self, texts, lang)
+        return score_batch(self, texts, lang, targets)
 
     monkeypatch.setattr(Predictor, "score_batch", flaky)
     out, clean = tmp_path / "out", tmp_path / "clean"

@@ -37,7 +37,26 @@ def format_text(name: str, article: ArticleScore) -> str:
     rates = "  ".join(f"{label}={rate:.0%}" for label, rate in article.rates.items())
     voice = ", ".join(f"{k} {v}" for k, v in article.loaded_voice.items())
     lines.append(f"   {article.n_content} content sentences: {rates}; loaded terms: {voice}")
+    for target in article.targets:
+        counts = ", ".join(f"{k} {v}" for k, v in target.counts.items())
+        voices = ", ".join(f"{k} {v}" for k, v in target.by_voice.items()) or "-"
+        lines.append(f"   target {target.target}: {len(target.mentions)} mentions, overall {target.stance} "
+                     f"({counts}; by voice: {voices})")
+        lines += [f"     [{m.start:>5}-{m.end:<5}] {m.stance:<8} {m.scores[m.stance]:.2f} {m.voice:<9} {m.text}"
+                  for m in target.mentions]
     return "\n".join(lines)
+
+
+def parse_targets(value: str | None) -> dict[str, list[str]] | None:
+    """``--targets "Vladimir Putin|Putin|Путин,NATO"`` (see :func:`slant.inference.stance.parse_targets`)."""
+    from slant.inference.stance import parse_targets as parse
+
+    if value is None:
+        return None
+    targets = parse(value)
+    if not targets:
+        raise UsageError(f"--targets {value!r} names no target")
+    return targets
 
 
 def csv_fields(labels: tuple[str, ...]) -> list[str]:
@@ -70,6 +89,10 @@ def score(args: argparse.Namespace) -> int:
     if args.input != "-" and not Path(args.input).exists():
         raise UsageError(f"{args.input}: no such file or directory")
     predictor = load_predictor(args)
+    targets = parse_targets(args.targets)
+    if targets and not predictor.stance_labels:
+        raise UsageError(f"{args.model}: this model has no stance head, so --targets cannot be scored "
+                         "(train one with `python train.py experiment=stance`)")
     out: TextIO = sys.stdout
     writer = csv.DictWriter(out, fieldnames=csv_fields(predictor.labels)) if args.format == "csv" else None
     if writer:
@@ -78,7 +101,7 @@ def score(args: argparse.Namespace) -> int:
     for name, text in read_articles(args.input):
         if not isinstance(text, InputError):
             try:
-                article = predictor.score_article(text, lang=args.lang)
+                article = predictor.score_article(text, lang=args.lang, targets=targets)
             except Exception as error:  # a bug on one input must not stop the others: record it, go on
                 traceback.print_exc(file=sys.stderr)
                 crashes += 1
@@ -120,7 +143,11 @@ def report(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.is_dir():
         output = output / f"{Path(title).stem}.html"
-    article = load_predictor(args).score_article(text, lang=args.lang)
+    predictor = load_predictor(args)
+    targets = parse_targets(args.targets)
+    if targets and not predictor.stance_labels:
+        raise UsageError(f"{args.model}: this model has no stance head, so --targets cannot be scored")
+    article = predictor.score_article(text, lang=args.lang, targets=targets)
     page = render_report([(title, text, article)], title=f"slant: {title}")
     output.write_text(page, encoding="utf-8")
     print(f"wrote {output}: {article.n_content} content sentences", file=sys.stderr)
@@ -135,9 +162,11 @@ def batch(args: argparse.Namespace) -> int:
     with model_errors(str(args.model)):
         model_labels(args.model)  # checked before any work, so a bad model is exit code 2, not a crash
 
+    parse_targets(args.targets)  # a --targets that names nothing is a usage error before any work
     spec = ScorerSpec(str(args.model), args.device, args.precision, args.batch_size, args.lang,
-                      with_sentences=not args.no_sentences, threads=args.threads, compile=args.compile)
-    rows = RowSpec(args.text_column, args.id_column, args.lang_column, args.max_chars)
+                      with_sentences=not args.no_sentences, threads=args.threads, compile=args.compile,
+                      targets=args.targets)
+    rows = RowSpec(args.text_column, args.id_column, args.lang_column, args.max_chars, args.targets_column)
     engine = local_engine
     if args.engine == "ray":
         from slant.batch.ray_engine import RayOptions, ray_engine
@@ -267,6 +296,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model directory (default {DEFAULT_MODEL}; env SLANT_MODEL)")
     parser.add_argument("--lang", default=None, help="language code for sentence splitting (default: detect)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    parser.add_argument("--targets", default=None,
+                        help='stance targets, comma-separated, variants after "|": "Vladimir Putin|Putin,NATO" '
+                             "(needs a model with a stance head)")
 
 
 def add_batch_parser(commands: argparse._SubParsersAction) -> None:
@@ -280,6 +312,9 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:
     batcher.add_argument("--text-column", default="text", help="field with the article text (default text)")
     batcher.add_argument("--id-column", default=None, help="field copied to the output as id")
     batcher.add_argument("--lang-column", default=None, help="field with an ISO language code per row")
+    batcher.add_argument("--targets-column", default=None,
+                         help='field with each row\'s stance targets ("A|variant,B", or a list of names); '
+                              "overrides --targets for rows where it is set")
     batcher.add_argument("--input-format", choices=["jsonl", "csv", "parquet"], default=None, help="default: from suffix")
     batcher.add_argument("--output-format", choices=["parquet", "jsonl", "csv"], default="parquet")
     batcher.add_argument("--rows-per-part", type=positive_int, default=1000, help="rows per atomic output part")

@@ -62,11 +62,13 @@ class TrainerOptions:
 
     ``precision`` is ``auto`` (bf16/fp16 on GPU, fp32 on CPU), ``fp32``, ``bf16`` or ``fp16``;
     ``evidence_weight`` weighs the token-evidence loss next to the sentence loss and
-    ``evidence_lr_scale`` multiplies the learning rate of the fresh heads.
+    ``evidence_lr_scale`` multiplies the learning rate of the fresh heads; ``stance_weight`` weighs the
+    stance loss (cross-entropy over the stance rows of a batch) when the model has a stance head.
     """
 
     precision: str = "auto"
     evidence_weight: float = 0.5
+    stance_weight: float = 1.0
     evidence_lr_scale: float = 10.0
     early_stopping_patience: Optional[int] = None
     resume_from_checkpoint: Optional[str] = None
@@ -81,6 +83,7 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     trainer: dict[str, Any] = field(default_factory=dict)  # TrainerOptions fields + TrainingArguments fields
     labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
+    stance: bool = False  # add the target-dependent stance head (the data must hold stance rows)
     seed: int = 42
     output_dir: str = "outputs/train"
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import f1_score
 import torch
-from datasets import Dataset, DatasetDict
+from datasets import Dataset, DatasetDict, concatenate_datasets
 from transformers import (
     DataCollatorWithPadding,
     EarlyStoppingCallback,
@@ -32,18 +33,22 @@ from transformers.training_args import ParallelMode
 
 from slant import __version__
 from slant.config import EvalConfig, TrainConfig, TrainerOptions
-from slant.data.loading import load_splits
-from slant.data.records import Span
+from slant.data.loading import load_splits, sentence_rows, stance_rows
+from slant.data.records import STANCES, Span
 from slant.data.targets import token_targets
 from slant.evaluation.calibration import calibrate, sigmoid
 from slant.evaluation.metrics import multilabel_metrics
 from slant.evaluation.run import score_split, split_report, tune_evidence_thresholds
+from slant.evaluation.stance import fit_stance_temperature, stance_report
 from slant.inference.predictor import Predictor
 from slant.labels import LabelSet
 from slant.modeling.checkpoint import build_model, save_model, write_metrics
+from slant.modeling.stance import encode_stance
 
 log = logging.getLogger(__name__)
 TARGETS = ("labels", "token_labels")
+STANCE_TARGET = "stance_labels"
+IGNORE = -100  # stance target of a row without one (cross-entropy's ignore_index)
 
 
 @dataclass(frozen=True)
@@ -68,14 +73,17 @@ def masked_bce_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch
 
 
 class MaskedLossTrainer(Trainer):
-    """``Trainer`` whose loss is masked BCE on sentences plus ``evidence_weight`` x masked BCE on tokens."""
+    """``Trainer`` whose loss is masked BCE on sentences plus ``evidence_weight`` x masked BCE on tokens
+    (plus ``stance_weight`` x cross-entropy on the stance rows when the model has a stance head)."""
 
     loss_is_scaled_for_ga = False  # a per-batch mean: let Trainer divide by accumulation steps
 
-    def __init__(self, *args, evidence_weight: float = 0.5, evidence_lr_scale: float = 10.0, **kwargs) -> None:
+    def __init__(self, *args, evidence_weight: float = 0.5, evidence_lr_scale: float = 10.0,
+                 stance_weight: float = 1.0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.evidence_weight = evidence_weight
         self.evidence_lr_scale = evidence_lr_scale
+        self.stance_weight = stance_weight
 
     def create_optimizer(self, model=None) -> torch.optim.Optimizer:
         """AdamW groups as in Trainer, with an ``evidence_lr_scale`` x learning rate for the fresh heads.
@@ -98,11 +106,22 @@ class MaskedLossTrainer(Trainer):
         return self.optimizer
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: D102
-        outputs = model(**{k: v for k, v in inputs.items() if k not in TARGETS})
+        outputs = model(**{k: v for k, v in inputs.items() if k not in (*TARGETS, STANCE_TARGET)})
         loss = masked_bce_with_logits(outputs.logits, inputs["labels"])
         if self.evidence_weight:
             loss = loss + self.evidence_weight * masked_bce_with_logits(outputs.token_logits, inputs["token_labels"])
+        if outputs.stance_logits is not None and STANCE_TARGET in inputs:
+            loss = loss + self.stance_weight * stance_loss(outputs.stance_logits, inputs[STANCE_TARGET])
         return (loss, outputs) if return_outputs else loss
+
+
+def stance_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the rows with a stance target; 0 (still a graph over ``logits``, which
+    data-parallel training needs) for a batch without any."""
+    known = targets != IGNORE
+    if not known.any():
+        return logits.sum() * 0.0
+    return torch.nn.functional.cross_entropy(logits[known], targets[known])
 
 
 @dataclass
@@ -113,13 +132,19 @@ class TokenTargetCollator:
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:  # noqa: D102
         token_labels = [f["token_labels"] for f in features]
-        batch = DataCollatorWithPadding(self.tokenizer)([{k: v for k, v in f.items() if k != "token_labels"}
+        target_masks = [f["target_mask"] for f in features] if "target_mask" in features[0] else None
+        batch = DataCollatorWithPadding(self.tokenizer)([{k: v for k, v in f.items()
+                                                          if k not in ("token_labels", "target_mask")}
                                                          for f in features])
         length, width = batch["input_ids"].shape[1], len(token_labels[0][0])
-        pad = [[math.nan] * width]
         left = self.tokenizer.padding_side == "left"
-        rows = [pad * (length - len(t)) + t if left else t + pad * (length - len(t)) for t in token_labels]
-        batch["token_labels"] = torch.tensor(rows, dtype=torch.float32)
+
+        def padded(rows: list[list], pad: Any) -> list[list]:
+            return [[pad] * (length - len(r)) + r if left else r + [pad] * (length - len(r)) for r in rows]
+
+        batch["token_labels"] = torch.tensor(padded(token_labels, [math.nan] * width), dtype=torch.float32)
+        if target_masks is not None:
+            batch["target_mask"] = torch.tensor(padded(target_masks, 0), dtype=torch.long)
         return batch
 
 
@@ -166,13 +191,14 @@ def trainer_settings(trainer: Mapping[str, Any]) -> tuple[TrainerOptions, dict[s
             {k: v for k, v in trainer.items() if k in known})
 
 
-def training_arguments(trainer: Mapping[str, Any], output_dir: Path, seed: int) -> TrainingArguments:
+def training_arguments(trainer: Mapping[str, Any], output_dir: Path, seed: int, stance: bool = False) -> TrainingArguments:
     """``TrainingArguments`` from the ``trainer`` config (checkpoints under ``output_dir``).
 
     The user's fields pass through; slant sets what its training loop depends on (unused columns
     kept, label names, DDP on CPU) and defaults that differ from transformers' (checkpoints follow
     the evaluation schedule, the best one by macro-F1 is restored, nothing is reported unless
     ``report_to`` says so). Under ``torchrun`` / ``accelerate launch`` this also joins the process group.
+    ``stance`` adds the stance targets to the label columns.
     """
     options, args = trainer_settings(trainer)
     evaluating = args.get("eval_strategy", "no") != "no"
@@ -190,7 +216,7 @@ def training_arguments(trainer: Mapping[str, Any], output_dir: Path, seed: int) 
         output_dir=str(output_dir),
         seed=seed,
         remove_unused_columns=False,  # tokenize_splits already keeps exactly the model's columns
-        label_names=list(TARGETS),
+        label_names=[*TARGETS, STANCE_TARGET] if stance else list(TARGETS),
         # DDP: every trainable weight gets a gradient (the unused pooler is dropped) unless the evidence
         # head is off; searching for unused weights would cost an extra autograd traversal per step.
         ddp_find_unused_parameters=options.evidence_weight == 0,
@@ -233,11 +259,18 @@ def rank_zero_output_dir(output_dir: Path, args: TrainingArguments) -> Path:
 
 
 def tokenize_splits(
-    splits: DatasetDict, tokenizer: PreTrainedTokenizerBase, max_length: int, names: tuple[str, ...], prefix: str = ""
+    splits: DatasetDict, tokenizer: PreTrainedTokenizerBase, max_length: int, names: tuple[str, ...], prefix: str = "",
+    stance: bool = False,
 ) -> DatasetDict:
     """Tokenise ``text`` (with the model's prefix); add per-token evidence targets from ``spans``.
 
     Keeps only model inputs, ``labels`` and ``token_labels`` (see :func:`slant.data.targets.token_targets`).
+    With ``stance``, stance rows are encoded as (sentence, target) pairs by
+    :func:`~slant.modeling.stance.encode_stance` and every row also gets ``target_mask`` and
+    ``stance_labels`` (all-zero and -100 on sentence rows; NaN sentence and token targets on stance rows).
+
+    Raises:
+        ValueError: stance rows in the data of a model without a stance head.
     """
 
     def encode(batch: dict[str, list]) -> dict[str, Any]:
@@ -248,15 +281,31 @@ def tokenize_splits(
             token_targets(off, [Span(**s) for s in json.loads(spans)], labels, names, len(prefix))
             for off, spans, labels in zip(offsets, batch["spans"], batch["labels"])
         ]
+        if stance:
+            enc["target_mask"] = [[0] * len(ids) for ids in enc["input_ids"]]
+            enc[STANCE_TARGET] = [IGNORE] * len(batch["text"])
+        return enc
+
+    def encode_pairs(batch: dict[str, list]) -> dict[str, Any]:
+        enc = encode_stance(tokenizer, batch["text"], [tuple(t) for t in batch["target"]], prefix, max_length)
+        enc.pop("window_start")
+        enc["token_labels"] = [[[math.nan] * (len(names) + 1)] * len(ids) for ids in enc["input_ids"]]
+        enc[STANCE_TARGET] = batch["stance"]
         return enc
 
     keep = {"labels", "token_labels"}
-    return DatasetDict(
-        {
-            name: ds.map(encode, batched=True, remove_columns=[c for c in ds.column_names if c not in keep])
-            for name, ds in splits.items()
-        }
-    )
+    encoded = {}
+    for name, ds in splits.items():
+        sentences, pairs = sentence_rows(ds), stance_rows(ds) if "stance" in ds.column_names else ds.select([])
+        if len(pairs) and not stance:
+            raise ValueError(f"the {name} split holds {len(pairs)} stance rows but the model has no stance head "
+                             "(set stance=true)")
+        drop = [c for c in ds.column_names if c not in keep]
+        parts = [sentences.map(encode, batched=True, remove_columns=drop)]
+        if len(pairs):
+            parts.append(pairs.map(encode_pairs, batched=True, remove_columns=drop))
+        encoded[name] = concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+    return DatasetDict(encoded)
 
 
 def evidence_metrics(token_logits: np.ndarray, token_targets: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
@@ -270,14 +319,29 @@ def evidence_metrics(token_logits: np.ndarray, token_targets: np.ndarray, names:
     return {f"evidence_{key}": value for key, value in scores.items() if key.startswith("f1/")}
 
 
+def stance_metrics(stance_logits: np.ndarray, stance_targets: np.ndarray) -> dict[str, float]:
+    """Macro-F1 and accuracy of the stance head over the rows with a stance target."""
+    known = stance_targets != IGNORE
+    if not known.any():
+        return {}
+    predicted, gold = stance_logits[known].argmax(-1), stance_targets[known]
+    return {"stance_f1_macro": float(f1_score(gold, predicted, labels=range(len(STANCES)), average="macro",
+                                              zero_division=0)),
+            "stance_accuracy": float((predicted == gold).mean())}
+
+
 def metrics_fn(labels: LabelSet):
-    """``compute_metrics`` for Trainer: sentence metrics at 0.5, plus evidence token F1."""
+    """``compute_metrics`` for Trainer: sentence metrics at 0.5, evidence token F1 and, for a model
+    with a stance head, stance macro-F1."""
 
     def compute(pred: EvalPrediction) -> dict[str, float]:
-        logits, token_logits = (np.asarray(p, dtype=np.float64) for p in pred.predictions)
-        targets, token_targets = (np.asarray(t, dtype=np.float64) for t in pred.label_ids)
-        return {**multilabel_metrics(targets, sigmoid(logits), labels.names),
-                **evidence_metrics(token_logits, token_targets, labels.names)}
+        logits, token_logits, *stance = (np.asarray(p, dtype=np.float64) for p in pred.predictions)
+        targets, token_targets, *stance_targets = (np.asarray(t, dtype=np.float64) for t in pred.label_ids)
+        metrics = {**multilabel_metrics(targets, sigmoid(logits), labels.names),
+                   **evidence_metrics(token_logits, token_targets, labels.names)}
+        if stance and stance_targets:
+            metrics |= stance_metrics(stance[0], stance_targets[0].astype(int))
+        return metrics
 
     return compute
 
@@ -335,10 +399,11 @@ def train(cfg: TrainConfig) -> TrainResult:
     data = load_splits(cfg.data, labels, cfg.seed)
     if "train" not in data.splits or "validation" not in data.splits:
         raise ValueError(f"need train and validation rows, got splits {list(data.splits)}")
-    model, tokenizer = build_model(cfg.model, labels.names)
-    encoded = tokenize_splits(data.splits, tokenizer, cfg.model.max_length, labels.names, cfg.model.text_prefix)
+    model, tokenizer = build_model(cfg.model, labels.names, STANCES if cfg.stance else ())
+    encoded = tokenize_splits(data.splits, tokenizer, cfg.model.max_length, labels.names, cfg.model.text_prefix,
+                              stance=cfg.stance)
     output_dir = Path(cfg.output_dir)
-    args = training_arguments(cfg.trainer, output_dir / "checkpoints", cfg.seed)
+    args = training_arguments(cfg.trainer, output_dir / "checkpoints", cfg.seed, stance=cfg.stance)
     check_world(args)
     output_dir = rank_zero_output_dir(output_dir, args)
     args.output_dir = str(output_dir / "checkpoints")
@@ -347,7 +412,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         model=model, args=args, train_dataset=encoded["train"], eval_dataset=encoded["validation"],
         processing_class=tokenizer, data_collator=TokenTargetCollator(tokenizer),
         compute_metrics=metrics_fn(labels), callbacks=callbacks, evidence_weight=options.evidence_weight,
-        evidence_lr_scale=options.evidence_lr_scale,
+        evidence_lr_scale=options.evidence_lr_scale, stance_weight=options.stance_weight,
     )
     trainer.train(resume_from_checkpoint=options.resume_from_checkpoint)
     warn_if_collapsed(trainer.state.log_history)
@@ -366,25 +431,31 @@ def train(cfg: TrainConfig) -> TrainResult:
     model.config.slant_version = __version__
     scoring = EvalConfig(bootstrap=0)  # evaluate.py's defaults: same batch size, same device rule
     predictor = Predictor(model, tokenizer, device=scoring.device, batch_size=scoring.batch_size, precision="fp32")
-    tuning = calibration_rows(data.splits["validation"], cfg.data.calibrate_on)
+    sentences = {split: sentence_rows(rows) for split, rows in data.splits.items()}
+    tuning = calibration_rows(sentences["validation"], cfg.data.calibrate_on)
     val_probs, _ = score_split(predictor, tuning)
     val_true = np.asarray(tuning["labels"], dtype=np.float64).reshape(len(val_probs), -1)
     calibration = calibrate(val_probs, val_true)  # the model's temperatures are still 1 here
     model.set_temperatures(dict(zip(labels.names, calibration.temperatures.tolist())))
     model.config.thresholds = dict(zip(labels.names, calibration.thresholds.tolist()))
     model.config.evidence_thresholds = tune_evidence_thresholds(predictor, tuning)
+    if cfg.stance:
+        model.config.stance_temperature = fit_stance_temperature(predictor, stance_rows(data.splits["validation"]))
     save_model(model_dir, model, tokenizer)
 
     # Score the saved model exactly as evaluate.py would.
     predictor = Predictor.from_pretrained(model_dir, device=scoring.device, batch_size=scoring.batch_size, precision="fp32")
-    metrics = {"validation": {**split_report(predictor, data.splits["validation"], EvalConfig(bootstrap=0))["overall"],
+    metrics = {"validation": {**split_report(predictor, sentences["validation"], EvalConfig(bootstrap=0))["overall"],
                               "ece_uncalibrated": calibration.ece_before, "ece": calibration.ece_after}}
     if "test" in data.splits:
-        report = split_report(predictor, data.splits["test"], EvalConfig())
+        report = split_report(predictor, sentences["test"], EvalConfig())
         metrics |= {"test": report["overall"], "evidence": {"test": report["evidence"]}}
+    if cfg.stance:
+        metrics["stance"] = {split: stance_report(predictor, stance_rows(rows))["overall"]
+                             for split, rows in data.splits.items() if split != "train" and len(stance_rows(rows))}
     for split in ("validation", "test"):
         if split in metrics:
-            metrics[split]["n_sentences"] = len(data.splits[split])
+            metrics[split]["n_sentences"] = len(sentences[split])
             log_label_table(split, metrics[split], labels)
     write_metrics(model_dir, model.config, metrics)
     log.info("saved model to %s", model_dir)

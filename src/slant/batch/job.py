@@ -201,7 +201,7 @@ def job_description(input_path: Path, fmt: str, spec: ScorerSpec, rows: RowSpec,
             "input_sha256": file_digest([input_path]), "input_format": fmt, "output_format": output_format,
             "model": str(model.resolve()), "model_sha256": file_digest(model_files),
             "labels": list(model_labels(model)), "precision": spec.precision, "with_sentences": spec.with_sentences,
-            "lang": spec.lang, **asdict(rows)}
+            "lang": spec.lang, "targets": spec.targets, **asdict(rows)}
 
 
 def file_digest(paths: list[Path]) -> str:

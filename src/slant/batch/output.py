@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slant.batch.rows import InputRow
+from slant.data.records import STANCES
+from slant.inference.stance import parse_targets
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -36,7 +38,7 @@ def summary_fields(labels: Sequence[str]) -> list[str]:
 def error_record(row: InputRow, labels: Sequence[str], reason: str | None = None) -> dict[str, Any]:
     """The record of a row that could not be scored: every score column is null."""
     record = dict.fromkeys(summary_fields(labels))
-    record.update(row=row.row, id=row.id, status=ERROR, error=reason or row.error, sentences=None)
+    record.update(row=row.row, id=row.id, status=ERROR, error=reason or row.error, targets=None, sentences=None)
     return record
 
 
@@ -47,6 +49,13 @@ def article_record(row: InputRow, article: ArticleScore, with_sentences: bool) -
     record.update({f"count_{n}": c for n, c in article.counts.items()})
     record.update({f"rate_{n}": r for n, r in article.rates.items()})
     record.update({f"loaded_{v}": article.loaded_voice.get(v, 0) for v in VOICES})
+    record["targets"] = [
+        {"target": t.target, "stance": t.stance, "n_mentions": len(t.mentions),
+         **{f"count_{c}": n for c, n in t.counts.items()}, **{f"mean_{c}": p for c, p in t.mean_scores.items()},
+         "mentions": [{"start": m.start, "end": m.end, "text": m.text, "stance": m.stance, "voice": m.voice,
+                       **{f"score_{c}": p for c, p in m.scores.items()}} for m in t.mentions]}
+        for t in article.targets
+    ] or None
     record["sentences"] = [
         {"start": s.start, "end": s.end, "kind": s.kind, "text": s.text, "labels": list(s.labels),
          "scores": s.scores or None,
@@ -69,7 +78,12 @@ def record_schema(labels: Sequence[str]) -> pa.Schema:
     types = {"row": pa.int64(), "id": pa.string(), "status": pa.string(), "error": pa.string(), "lang": pa.string(),
              "n_sentences": pa.int64(), "n_content": pa.int64()}
     fields = [(f, types.get(f, pa.float64() if f.startswith("rate_") else pa.int64())) for f in summary_fields(labels)]
-    return pa.schema([*fields, ("sentences", pa.list_(sentence))])
+    mention = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("stance", pa.string()),
+                         ("voice", pa.string()), *((f"score_{c}", pa.float64()) for c in STANCES)])
+    target = pa.struct([("target", pa.string()), ("stance", pa.string()), ("n_mentions", pa.int64()),
+                        *((f"count_{c}", pa.int64()) for c in STANCES), *((f"mean_{c}", pa.float64()) for c in STANCES),
+                        ("mentions", pa.list_(mention))])
+    return pa.schema([*fields, ("targets", pa.list_(target)), ("sentences", pa.list_(sentence))])
 
 
 class RowScorer:
@@ -81,9 +95,10 @@ class RowScorer:
     """
 
     def __init__(self, predictor: Predictor, lang: str | None = None, with_sentences: bool = True,
-                 articles_per_batch: int = 64) -> None:
+                 articles_per_batch: int = 64, targets: str | None = None) -> None:
         self.predictor = predictor
         self.lang = lang
+        self.targets = targets  # stance targets of rows without their own
         self.with_sentences = with_sentences
         self.articles_per_batch = articles_per_batch
 
@@ -100,7 +115,9 @@ class RowScorer:
 
     def _score(self, rows: Sequence[InputRow]) -> list[dict[str, Any]]:
         try:
-            articles = self.predictor.score_batch([r.text for r in rows], [r.lang or self.lang for r in rows])
+            targets = [parse_targets(r.targets or self.targets) for r in rows]
+            articles = self.predictor.score_batch([r.text for r in rows], [r.lang or self.lang for r in rows],
+                                                  targets if any(targets) else None)
         except Exception as err:  # noqa: BLE001 - find the failing row instead of losing the group
             if len(rows) > 1:
                 return [record for r in rows for record in self._score([r])]
@@ -122,6 +139,7 @@ class ScorerSpec:
     with_sentences: bool = True
     threads: int | None = None  # torch intra-op threads; None keeps torch's default (all cores)
     compile: bool = False  # torch.compile: a one-off compilation per worker, then faster batches
+    targets: str | None = None  # stance targets for every row ("A|variant,B"); a row's own column wins
 
     def build(self) -> RowScorer:
         """Load the predictor and wrap it."""
@@ -132,4 +150,4 @@ class ScorerSpec:
         if self.threads:
             torch.set_num_threads(self.threads)
         predictor = Predictor.from_pretrained(self.model_dir, self.device, self.batch_size, self.precision, self.compile)
-        return RowScorer(predictor, self.lang, self.with_sentences)
+        return RowScorer(predictor, self.lang, self.with_sentences, targets=self.targets)

@@ -100,13 +100,19 @@ def encode_part(records: Sequence[dict[str, Any]], labels: Sequence[str], fmt: s
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=[*summary_fields(labels), "sentences"])
+    nested = ("targets", "sentences")
+    writer = csv.DictWriter(text, fieldnames=[*summary_fields(labels), *nested])
     writer.writeheader()
-    # Records read back from a CSV part (rewritten by a retry) already hold sentences as JSON text.
-    writer.writerows({**r, "sentences": r["sentences"] if isinstance(r["sentences"], str) else
-                      json.dumps(r["sentences"], ensure_ascii=False) if r["sentences"] is not None else ""}
-                     for r in records)
+    # Records read back from a CSV part (rewritten by a retry) already hold nested columns as JSON text.
+    writer.writerows({**r, **{key: as_json(r.get(key)) for key in nested}} for r in records)
     return text.getvalue().encode("utf-8")
+
+
+def as_json(value: Any) -> str:
+    """A nested column in a CSV cell: JSON text (kept as is when it already is text), empty for null."""
+    if value is None or value == "":
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def write_part(out_dir: Path, first: int, records: Sequence[dict[str, Any]], labels: Sequence[str], fmt: str) -> PartFile:

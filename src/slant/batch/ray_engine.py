@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ROW_FIELDS = ("row", "text", "id", "lang", "error")
+ROW_FIELDS = ("row", "text", "id", "lang", "error", "targets")
 
 
 @dataclass(frozen=True)

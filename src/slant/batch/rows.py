@@ -35,12 +35,14 @@ class RowSpec:
     id_column: str | None = None
     lang_column: str | None = None
     max_chars: int = 1_000_000
+    targets_column: str | None = None  # per-row stance targets ("A|variant,B" or a list of names)
 
     def options(self, text: bool = True) -> list[tuple[str, str]]:
         """The configured columns with the command-line option that names each (``text=False``: id
         and language only)."""
         named = [(self.text_column, "--text-column")] if text else []
-        named += [(self.id_column, "--id-column"), (self.lang_column, "--lang-column")]
+        named += [(self.id_column, "--id-column"), (self.lang_column, "--lang-column"),
+                  (self.targets_column, "--targets-column")]
         return [(column, option) for column, option in named if column]
 
 
@@ -53,6 +55,7 @@ class InputRow:
     id: str | None = None
     lang: str | None = None
     error: str | None = None
+    targets: str | None = None  # stance targets as "A|variant,B" (see slant.inference.stance.parse_targets)
 
 
 def detect_format(path: Path, fmt: str | None = None) -> str:
@@ -127,8 +130,21 @@ def make_row(row: int, record: dict, where: str, spec: RowSpec) -> InputRow:
             error = error or f"{where}: field {column!r} is not valid Unicode (undecodable bytes or lone surrogates)"
             value = None
         meta[key] = value
-    error = error or row_text_problem(text, where, spec)
-    return InputRow(row, None, error=error, **meta) if error else InputRow(row, text, **meta)
+    targets, problem = row_targets(record.get(spec.targets_column) if spec.targets_column else None, where, spec)
+    error = error or problem or row_text_problem(text, where, spec)
+    return InputRow(row, None, error=error, **meta) if error else InputRow(row, text, targets=targets, **meta)
+
+
+def row_targets(value: object, where: str, spec: RowSpec) -> tuple[str | None, str | None]:
+    """A row's stance targets as one string (a list of names is joined with commas), or the reason the
+    field cannot be used."""
+    if value is None or value == "" or (isinstance(value, list) and not value):
+        return None, None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = ",".join(value)
+    if not isinstance(value, str) or SURROGATE.search(value):
+        return None, f"{where}: field {spec.targets_column!r} must be text (\"A|variant,B\") or a list of names"
+    return value, None
 
 
 def _jsonl_rows(path: Path, spec: RowSpec) -> Iterator[InputRow]:

@@ -14,7 +14,7 @@ from typing import Any
 from datasets import Dataset, DatasetDict
 
 from slant.config import DataConfig, SourceConfig
-from slant.data.records import SPLITS, DataError, Example, MissingCorpusError, normalise
+from slant.data.records import SPLITS, STANCES, DataError, Example, MissingCorpusError
 from slant.data.readers import check_lang, get_reader
 from slant.labels import LabelSet
 
@@ -51,8 +51,10 @@ def read_source(name: str, source: SourceConfig, labels: LabelSet, cfg: DataConf
         log.warning("skipping optional source %s: %s", name, error)
         return []
     examples = keep_languages(name, source, examples)
-    if examples and not any(v is not None for ex in examples for v in ex.labels.values()):
-        raise DataError(source.path, None, "labels", f"source {name!r} has no row with any of {list(labels.names)}")
+    if examples and not any(ex.stance is not None or any(v is not None for v in ex.labels.values())
+                            for ex in examples):
+        raise DataError(source.path, None, "labels", f"source {name!r} has no row with any of {list(labels.names)} "
+                                                     "and no stance row")
     return [
         replace(ex, source=name, split=ex.split or hash_split(ex.text, cfg.validation_fraction, cfg.test_fraction))
         for ex in examples
@@ -91,7 +93,9 @@ def apply_weight(examples: list[Example], weight: float, seed: int) -> list[Exam
 
 
 def to_dataset(examples: list[Example], labels: LabelSet) -> Dataset:
-    """Columns: ``id, text, lang, source, labels`` (float list in label order, NaN = unknown), ``spans`` (JSON)."""
+    """Columns: ``id, text, lang, source, labels`` (float list in label order, NaN = unknown), ``spans``
+    (JSON), ``target`` (``[start, end]``, ``[-1, -1]`` on sentence rows) and ``stance`` (index into
+    :data:`~slant.data.records.STANCES`, -1 on sentence rows)."""
     return Dataset.from_dict(
         {
             "id": [ex.id for ex in examples],
@@ -100,8 +104,21 @@ def to_dataset(examples: list[Example], labels: LabelSet) -> Dataset:
             "source": [ex.source for ex in examples],
             "labels": [labels.to_multi_hot(ex.labels) for ex in examples],
             "spans": [json.dumps([s.__dict__ for s in ex.spans], ensure_ascii=False) for ex in examples],
+            "target": [list(ex.target) if ex.target else [-1, -1] for ex in examples],
+            "stance": [STANCES.index(ex.stance) if ex.stance else -1 for ex in examples],
         }
     )
+
+
+def sentence_rows(dataset: Dataset) -> Dataset:
+    """The rows that carry sentence labels (stance rows left out)."""
+    return dataset.filter(lambda stance: stance < 0, input_columns="stance") if "stance" in dataset.column_names \
+        else dataset
+
+
+def stance_rows(dataset: Dataset) -> Dataset:
+    """The (sentence, target, stance) rows."""
+    return dataset.filter(lambda stance: stance >= 0, input_columns="stance")
 
 
 def fingerprint_sources(cfg: DataConfig) -> str:
@@ -172,8 +189,8 @@ def drop_cross_split_duplicates(by_split: dict[str, list[Example]]) -> None:
     held_out: set[str] = set()
     for split in ("test", "validation", "train"):
         rows = by_split[split]
-        kept = [ex for ex in rows if normalise(ex.text) not in held_out]
+        kept = [ex for ex in rows if ex.key not in held_out]
         if len(kept) < len(rows):
             log.warning("dropped %d %s rows whose text also occurs in a held-out split", len(rows) - len(kept), split)
         by_split[split] = kept
-        held_out |= {normalise(ex.text) for ex in kept}
+        held_out |= {ex.key for ex in kept}

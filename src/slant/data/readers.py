@@ -62,6 +62,19 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
                 raise DataError(path, number, "<bytes>", f"not valid UTF-8 ({err.reason})") from None
 
 
+def json_rows(path: Path) -> Iterator[tuple[Path, int, object]]:
+    """``(file, line_number, decoded row)`` of every non-blank line of the ``*.jsonl`` files under
+    ``path``; malformed JSON raises a :class:`DataError` naming file and line."""
+    for file in files_under(path, ".jsonl"):
+        for line, raw in read_lines(file):
+            if not raw.strip():
+                continue
+            try:
+                yield file, line, json.loads(raw)
+            except json.JSONDecodeError as err:
+                raise DataError(file, line, "<json>", f"malformed JSON ({err.msg} at column {err.colno})") from None
+
+
 def read_table(
     path: Path, delimiter: str, required: Sequence[str], fieldnames: Sequence[str] | None = None,
     quoting: int = csv.QUOTE_MINIMAL,
@@ -179,12 +192,5 @@ def read_slant_jsonl(path: Path, labels: LabelSet) -> Iterator[Example]:
     ``spans`` (each of a configured label) and one key per label with 0, 1 or null (a missing key
     also means unknown).
     """
-    for file in files_under(path, ".jsonl"):
-        for line, raw in read_lines(file):
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw)
-            except json.JSONDecodeError as err:
-                raise DataError(file, line, "<json>", f"malformed JSON ({err.msg} at column {err.colno})") from None
-            yield parse_slant_row(row, labels, file, line)
+    for file, line, row in json_rows(path):
+        yield parse_slant_row(row, labels, file, line)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SPLITS = ("train", "validation", "test")
+STANCES = ("negative", "neutral", "positive")  # target-dependent stance classes, in head order
 
 
 class DataError(ValueError):
@@ -61,7 +62,11 @@ class Span:
 
 @dataclass(frozen=True)
 class Example:
-    """One sentence with its labels; a label mapped to ``None`` is unknown for this row."""
+    """One sentence with its labels; a label mapped to ``None`` is unknown for this row.
+
+    A stance row also names a ``target`` (character span of the mention in ``text``) and the
+    ``stance`` the sentence takes toward it (one of :data:`STANCES`); its sentence labels are unknown.
+    """
 
     text: str
     labels: dict[str, int | None]
@@ -70,3 +75,12 @@ class Example:
     id: str = ""
     split: str | None = None
     spans: tuple[Span, ...] = field(default_factory=tuple)
+    target: tuple[int, int] | None = None
+    stance: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What makes two rows the same item across splits: the text, plus the target for stance rows
+        (one sentence may hold several targets, each a row of its own)."""
+        text = normalise(self.text)
+        return text if self.target is None else f"{text}\x00{self.target[0]}:{self.target[1]}"

@@ -34,8 +34,43 @@ def group_rows(groups: Mapping[str, Mapping[str, float]], names: Sequence[str], 
     return lines
 
 
+STANCE_CLASSES = ("negative", "neutral", "positive")
+
+
+def stance_rows_md(groups: Mapping[str, Mapping[str, Any]], title: str) -> list[str]:
+    """Per-group stance table: macro-F1, accuracy, F1 per class and the number of pairs."""
+    lines = [f"| {title} | macro-F1 | accuracy | " + " | ".join(f"F1 {c}" for c in STANCE_CLASSES) + " | pairs |",
+             "|---|---|---|" + "---|" * len(STANCE_CLASSES) + "---|"]
+    for group, m in groups.items():
+        if not m.get("n"):
+            continue
+        cells = " | ".join(fmt(m[f"f1/{c}"]) for c in STANCE_CLASSES)
+        lines.append(f"| {group} | {fmt(m['f1_macro'])} | {fmt(m['accuracy'])} | {cells} | {m['n']} |")
+    return lines
+
+
+def stance_section(stance: Mapping[str, Any]) -> list[str]:
+    """Stance toward targets: the model, its baselines, and breakdowns by source and language."""
+    overall = stance["overall"]
+    low, high = overall["f1_macro_ci"]
+    systems = {"slant": overall, **{name: b["overall"] for name, b in stance.get("baselines", {}).items()}}
+    lines = ["## Stance toward targets", "",
+             f"macro-F1 {fmt(overall['f1_macro'])} [{fmt(low)}, {fmt(high)}] over {overall['n']} (sentence, target) "
+             f"pairs; top-class calibration error {fmt(overall['ece'])} at temperature {overall['temperature']:.2f}.", "",
+             *stance_rows_md(systems, "system"), "",
+             "`slant_sentence_level` gives every target of a sentence the same answer (the mean of the model's "
+             "probabilities over its targets): what a target-blind reading could do at best. `majority` is the "
+             "majority class of each source's training rows; `target_blind_tfidf_lr` a character TF-IDF logistic "
+             "regression on the sentence alone.", "",
+             "### By source", "", *stance_rows_md(stance["by_source"], "source"), ""]
+    for name, baseline in stance.get("baselines", {}).items():
+        lines += [f"#### {name} by source", "", *stance_rows_md(baseline["by_source"], "source"), ""]
+    lines += ["### By language", "", *stance_rows_md(stance["by_language"], "language"), ""]
+    return lines
+
+
 def markdown_report(metrics: Mapping[str, Any], names: Sequence[str]) -> str:
-    """The evaluation report: provenance, systems with intervals, breakdowns, calibration, plots."""
+    """The evaluation report: provenance, systems with intervals, breakdowns, calibration, plots, stance."""
     model = metrics["model"]
     thresholds = ", ".join(f"{n} {model['thresholds'][n]:.3f}" for n in names)
     lines = [
@@ -45,6 +80,17 @@ def markdown_report(metrics: Mapping[str, Any], names: Sequence[str]) -> str:
         f"- evaluated data fingerprint: `{metrics['data_fingerprint']}` ({metrics['n_sentences']} sentences)",
         f"- thresholds (tuned on validation): {thresholds}",
         f"- bootstrap and baseline seed: {metrics['seed']}", "",
+    ]
+    if "overall" in metrics:
+        lines += sentence_sections(metrics, names)
+    if "stance" in metrics:
+        lines += stance_section(metrics["stance"])
+    return "\n".join(lines)
+
+
+def sentence_sections(metrics: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The sentence-label part of the report."""
+    lines = [
         "## Model and baselines", "",
         *system_rows({"slant": metrics["overall"], **metrics.get("baselines", {})}, names), "",
         "Baselines are trained on the train split of the same data; TF-IDF+LR thresholds are tuned on "
@@ -74,4 +120,4 @@ def markdown_report(metrics: Mapping[str, Any], names: Sequence[str]) -> str:
               + ", ".join(f"{n} {t:.2f}" for n, t in cal["temperatures"].items()) + ").", ""]
     for name, file in metrics.get("plots", {}).items():
         lines += [f"![{name}]({file})", ""]
-    return "\n".join(lines)
+    return lines

@@ -20,12 +20,13 @@ from slant.evaluation.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
 from slant.evaluation.bootstrap import macro_f1_interval, paired_bootstrap
 from slant.evaluation.calibration import expected_calibration_error, logit, sigmoid
 from slant.config import EvalConfig
-from slant.data.loading import load_splits
+from slant.data.loading import load_splits, sentence_rows, stance_rows
 from slant.labels import LabelSet
 from slant.evaluation.metrics import binarize, evidence_scores, multilabel_metrics, pr_auc, tune_thresholds
 from slant.atomic import write_json
 from slant.inference.predictor import Predictor
 from slant.evaluation.report import markdown_report
+from slant.evaluation.stance import stance_report
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +144,12 @@ def split_report(predictor: Predictor, split: Dataset, cfg: EvalConfig) -> dict[
 def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     """Score ``cfg.split`` of ``cfg.data`` with the model in ``cfg.model_dir``; write metrics, report, plots.
 
+    Sentence rows get the sentence-label metrics, stance rows (when the data has them) the stance
+    metrics of :func:`slant.evaluation.stance.stance_report` under ``stance``.
+
     Returns:
         The ``metrics.json`` content: ``overall``, ``by_language``, ``by_source``, ``calibration``,
-        ``evidence``, ``baselines`` and (with ``cfg.compare``) ``comparison``.
+        ``evidence``, ``baselines``, (with ``cfg.compare``) ``comparison`` and (with stance rows) ``stance``.
     """
     predictor = Predictor.from_pretrained(cfg.model_dir, device=cfg.device, batch_size=cfg.batch_size)
     names = predictor.labels
@@ -153,31 +157,45 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     if cfg.split not in data.splits:
         raise ValueError(f"split {cfg.split!r} not found; the data has {list(data.splits)}")
     check_split_integrity(predictor.config.training, data.source_fingerprints, cfg)
-    split = data.splits[cfg.split]
-    report = split_report(predictor, split, cfg)
-    y_true, probs, uncalibrated = report.pop("_arrays")
+    split, pairs = sentence_rows(data.splits[cfg.split]), stance_rows(data.splits[cfg.split])
     metrics: dict[str, Any] = {
         "model_dir": str(cfg.model_dir), "split": cfg.split, "n_sentences": len(split), "seed": cfg.seed,
-        "data_fingerprint": data.fingerprint, "model": model_summary(predictor), **report,
+        "data_fingerprint": data.fingerprint, "model": model_summary(predictor),
     }
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if len(split):
+        metrics |= sentence_metrics(predictor, data.splits, split, cfg, out)
+        log.info("macro-F1 %.3f %s on %d sentences", metrics["overall"]["f1_macro"],
+                 metrics["overall"]["f1_macro_ci"], len(split))
+    if len(pairs):
+        train = stance_rows(data.splits["train"]) if cfg.baselines and "train" in data.splits else None
+        metrics["stance"] = stance_report(predictor, pairs, train, cfg.bootstrap, cfg.seed)
+        log.info("stance macro-F1 %.3f %s on %d (sentence, target) pairs", metrics["stance"]["overall"]["f1_macro"],
+                 metrics["stance"]["overall"]["f1_macro_ci"], len(pairs))
+    write_json(out / "metrics.json", metrics)
+    (out / "report.md").write_text(markdown_report(metrics, names), encoding="utf-8")
+    log.info("report in %s", out)
+    return metrics
+
+
+def sentence_metrics(predictor: Predictor, splits: Any, split: Dataset, cfg: EvalConfig, out: Path) -> dict[str, Any]:
+    """The sentence-label part of :func:`evaluate`: report, baselines, comparison and plots."""
+    names = predictor.labels
+    report = split_report(predictor, split, cfg)
+    y_true, probs, uncalibrated = report.pop("_arrays")
+    metrics: dict[str, Any] = dict(report)
     systems = {"slant": probs}
     if cfg.baselines:
-        baselines = run_baselines(data.splits, split, names, cfg)
+        baselines = run_baselines({k: sentence_rows(v) for k, v in splits.items()}, split, names, cfg)
         metrics["baselines"] = {name: system_summary(y_true, bprobs, names, bthresholds, cfg)
                                 for name, (bprobs, bthresholds) in baselines.items()}
         if "tfidf_lr" in baselines:
             systems["tfidf_lr"] = baselines["tfidf_lr"][0]
     if cfg.compare:
         metrics["comparison"] = compare_models(cfg, split, y_true, binarize(probs, predictor.thresholds), names)
-
-    out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
     if cfg.plots:
         metrics["plots"] = write_plots(out, y_true, systems, uncalibrated, metrics, names)
-    write_json(out / "metrics.json", metrics)
-    (out / "report.md").write_text(markdown_report(metrics, names), encoding="utf-8")
-    log.info("macro-F1 %.3f %s on %d sentences; report in %s", metrics["overall"]["f1_macro"],
-             metrics["overall"]["f1_macro_ci"], len(split), out)
     return metrics
 
 

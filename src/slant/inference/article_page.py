@@ -74,6 +74,29 @@ def profile_html(article: ArticleScore) -> str:
             f"<table><tr><th>label</th><th>sentences</th><th>rate</th><th>top sentences</th></tr>{rows}</table>")
 
 
+STANCE_COLOURS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60"}
+
+
+def targets_html(article: ArticleScore) -> str:
+    """Per stance target: overall stance, counts by stance and voice, and each mention in context."""
+    if not article.targets:
+        return ""
+    rows = []
+    for t in article.targets:
+        counts = ", ".join(f"{k} {v}" for k, v in t.counts.items())
+        voices = html.escape(", ".join(f"{k} {v}" for k, v in t.by_voice.items()) or "–")
+        mentions = "<br>".join(
+            f'<span class="chip" style="background:{STANCE_COLOURS.get(m.stance, "#555")}">{m.stance} '
+            f"{m.scores[m.stance]:.2f}</span> {m.voice}: "
+            f"{html.escape(article.sentences[m.sentence].text[:140]) if m.sentence >= 0 else html.escape(m.text)}"
+            for m in t.mentions) or "no mention found"
+        colour = STANCE_COLOURS.get(t.stance, "#555")
+        rows.append(f'<tr><td><b>{html.escape(t.target)}</b></td><td><span class="chip" style="background:{colour}">'
+                    f"{html.escape(t.stance)}</span></td><td>{counts}</td><td>{voices}</td><td>{mentions}</td></tr>")
+    return ("<h3>Stance toward targets</h3><table><tr><th>target</th><th>overall</th><th>mentions by stance</th>"
+            "<th>non-neutral by voice</th><th>mentions</th></tr>" + "".join(rows) + "</table>")
+
+
 def render_report(articles: Sequence[tuple[str, str, ArticleScore]], title: str = "slant report") -> str:
     """A complete, self-contained HTML document (no scripts, no external resources).
 
@@ -83,7 +106,8 @@ def render_report(articles: Sequence[tuple[str, str, ArticleScore]], title: str 
     labels = list(articles[0][2].counts) if articles else []
     legend = "".join(f'<span style="background:{c}">{html.escape(n)}</span>' for n, c in colour_map(labels).items())
     sections = "".join(
-        f"<h2>{html.escape(name)}</h2>{profile_html(article)}<div class=\"article\">{article_html(text, article)}</div>"
+        f"<h2>{html.escape(name)}</h2>{profile_html(article)}{targets_html(article)}"
+        f"<div class=\"article\">{article_html(text, article)}</div>"
         for name, text, article in articles
     )
     lang = html.escape(articles[0][2].lang) if len(articles) == 1 else "mul"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,6 +21,10 @@ from slant.modeling.model import SlantModel
 from slant.modeling.precision import apply_precision, compile_for_inference, resolve_precision
 from slant.inference.results import ArticleScore, SentencePrediction, profile
 from slant.inference.segmentation import CONTENT, split_sentences
+from slant.inference.stance import ATTRIBUTION, MentionStance, find_mentions, stance_voice, summarise, target_names
+from slant.modeling.stance import encode_stance
+
+Targets = Sequence[str] | Mapping[str, Sequence[str]]
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 SENTENCES_PER_CHUNK = 512  # articles are scored in chunks so token outputs of a huge text never pile up
@@ -163,19 +167,111 @@ class Predictor:
             raise TypeError("expected a list of sentences, got one string; wrap it in a list")
         return self._predict(list(sentences), [0] * len(sentences), progress)
 
-    def score_article(self, text: str, lang: str | None = None) -> ArticleScore:
+    @property
+    def stance_labels(self) -> tuple[str, ...]:
+        """The stance classes of this model (empty for a model without a stance head)."""
+        return tuple(getattr(self.config, "stance_labels", ()) or ())
+
+    def stance_proba(self, sentences: Sequence[str], targets: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Calibrated stance probabilities ``(len(sentences), n_classes)`` in :attr:`stance_labels` order.
+
+        Args:
+            sentences: texts.
+            targets: per sentence, the character span ``(start, end)`` of the target mention.
+
+        Raises:
+            ValueError: the model has no stance head, or a span is not inside its sentence.
+        """
+        if not self.stance_labels:
+            raise ValueError("this model has no stance head: train it with stance=true (see docs/stance.md)")
+        if len(sentences) != len(targets):
+            raise ValueError(f"{len(sentences)} sentences but {len(targets)} targets")
+        for i, (text, (start, end)) in enumerate(zip(sentences, targets)):
+            check_article(text, f"sentence {i}")
+            if not 0 <= start < end <= len(text):
+                raise ValueError(f"sentence {i}: target span {start}..{end} is not inside its {len(text)} characters")
+        out = np.zeros((len(sentences), len(self.stance_labels)), dtype=np.float32)
+        if not sentences:
+            return out
+        clean = [SURROGATE.sub("\ufffd", s) for s in sentences]
+        enc = encode_stance(self.tokenizer, clean, [tuple(t) for t in targets], self.config.text_prefix,
+                            self.config.max_seq_length)
+        names = [*self._input_names, "target_mask"]
+        rows = {k: enc[k] for k in names if k in enc}
+        lengths = np.array([len(ids) for ids in rows["input_ids"]])
+        widths = padded_widths(lengths, self.config.max_seq_length)
+        for idx in same_width_batches(widths, self.batch_size):
+            batch = {}
+            for name, values in rows.items():
+                pad = self.tokenizer.pad_token_id if name == "input_ids" else 0
+                array = np.full((len(idx), widths[idx[0]]), pad, dtype=np.int64)
+                for r, w in enumerate(idx):
+                    array[r, : len(values[w])] = values[w]
+                batch[name] = torch.from_numpy(array).to(self.device)
+            with torch.inference_mode():
+                logits = self._scorer(**batch).stance_logits
+            out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # logits are temperature-scaled
+        return out
+
+    def stance(self, sentences: Sequence[str], targets: Sequence[str | tuple[int, int]]) -> list[MentionStance]:
+        """Stance of each sentence toward its target, with calibrated probabilities and the voice.
+
+        Args:
+            sentences: standalone sentences.
+            targets: per sentence, the mention's character span ``(start, end)``, or the mention as a
+                string (its first whole-word occurrence).
+
+        Raises:
+            ValueError: no stance head, or a target string that does not occur in its sentence.
+        """
+        if isinstance(sentences, str):
+            raise TypeError("expected a list of sentences, got one string; wrap it in a list")
+        spans = []
+        for i, (text, target) in enumerate(zip(sentences, targets)):
+            if isinstance(target, str):
+                found = find_mentions(text, [target]) or ([(text.find(target), text.find(target) + len(target))]
+                                                          if target and target in text else [])
+                if not found:
+                    raise ValueError(f"sentence {i}: target {target!r} does not occur in it")
+                target = found[0]
+            spans.append((int(target[0]), int(target[1])))
+        probs = self.stance_proba(list(sentences), spans)
+        attributed = self._attributed(list(sentences))
+        return [self._mention(text, text[s:e], s, e, row, flag, -1, 0)
+                for text, (s, e), row, flag in zip(sentences, spans, probs, attributed)]
+
+    def _attributed(self, sentences: list[str]) -> list[bool]:
+        """Whether each sentence is flagged ``attribution`` (all False for a model without that label)."""
+        if ATTRIBUTION not in self.labels or not sentences:
+            return [False] * len(sentences)
+        column = self.labels.index(ATTRIBUTION)
+        return [bool(p >= self.thresholds[column]) for p in self.predict_proba(sentences)[:, column]]
+
+    def _mention(self, sentence: str, target: str, start: int, end: int, probs: np.ndarray, attributed: bool,
+                 index: int, base: int) -> MentionStance:
+        classes = self.stance_labels
+        return MentionStance(target=target, text=sentence[start:end], start=base + start, end=base + end,
+                             stance=classes[int(np.argmax(probs))],
+                             scores={c: round(float(p), 6) for c, p in zip(classes, probs)},
+                             voice=stance_voice(sentence, start, end, attributed), sentence=index)
+
+    def score_article(self, text: str, lang: str | None = None, targets: Targets | None = None) -> ArticleScore:
         """Split ``text`` into sentences, score the content ones, and build the article profile.
 
         Args:
             text: the article as a string (decode bytes first). Empty or blank text gives an empty profile.
             lang: ISO code for sentence splitting; detected from the text when ``None``.
+            targets: names to find and read stance toward (a list, or ``{name: [variants]}``); the
+                result's ``targets`` then holds, per name, every mention with its stance and voice
+                and an article-level summary (needs a model with a stance head).
 
         Raises:
             TypeError: ``text`` is not a string. ValueError: it contains NUL bytes (binary data).
         """
-        return self.score_batch([text], lang)[0]
+        return self.score_batch([text], lang, targets)[0]
 
-    def score_batch(self, texts: Sequence[str], lang: str | Sequence[str | None] | None = None) -> list[ArticleScore]:
+    def score_batch(self, texts: Sequence[str], lang: str | Sequence[str | None] | None = None,
+                    targets: Targets | Sequence[Targets | None] | None = None) -> list[ArticleScore]:
         """Score several articles at once: their sentences share length-sorted batches.
 
         Pooling matters for short articles: one article alone fills few batches. Sentences are
@@ -184,6 +280,8 @@ class Predictor:
         Args:
             texts: articles as strings.
             lang: one ISO code for all, one per article (``None`` entries are detected), or ``None``.
+            targets: stance targets (see :meth:`score_article`): one set for all articles, or one per
+                article (a list of lists/mappings, ``None`` for none).
 
         Returns:
             One :class:`ArticleScore` per text, in order.
@@ -210,23 +308,61 @@ class Predictor:
             chunk = content[start : start + SENTENCES_PER_CHUNK]
             scored += self._predict([s.text for s in chunk], [s.start for s in chunk])
         results = iter(scored)
-        return [profile([next(results) if s.kind == CONTENT else
-                         SentencePrediction(s.text, s.start, s.end, {}, (), (), s.kind, s.reason) for s in sentences],
-                        self.labels, code)
-                for sentences, code in zip(articles, langs)]
+        profiles = [profile([next(results) if s.kind == CONTENT else
+                             SentencePrediction(s.text, s.start, s.end, {}, (), (), s.kind, s.reason) for s in sentences],
+                            self.labels, code)
+                    for sentences, code in zip(articles, langs)]
+        per_article = self._per_article_targets(targets, len(texts))
+        if any(per_article):
+            profiles = self._with_targets(profiles, per_article)
+        return profiles
+
+    @staticmethod
+    def _per_article_targets(targets: Targets | Sequence[Targets | None] | None, n: int) -> list[dict[str, list[str]]]:
+        """One ``{target: [variants]}`` per article from ``score_batch``'s ``targets`` argument."""
+        if targets is None:
+            return [{}] * n
+        if isinstance(targets, Mapping) or (isinstance(targets, Sequence) and not isinstance(targets, str)
+                                            and all(isinstance(t, str) for t in targets)):
+            return [target_names(targets)] * n
+        per = list(targets)
+        if len(per) != n:
+            raise ValueError(f"targets has {len(per)} entries for {n} articles: give one set for all or one per article")
+        return [target_names(t) if t else {} for t in per]
+
+    def _with_targets(self, articles: list[ArticleScore], per_article: list[dict[str, list[str]]]) -> list[ArticleScore]:
+        """Find each article's target mentions in its content sentences and read their stance in one pass."""
+        found = []  # (article, target, sentence index, start, end)
+        for a, (article, names) in enumerate(zip(articles, per_article)):
+            for name, variants in names.items():
+                for i, s in enumerate(article.sentences):
+                    if s.kind == CONTENT:
+                        found += [(a, name, i, start, end) for start, end in find_mentions(s.text, variants)]
+        texts = [articles[a].sentences[i].text for a, _, i, _, _ in found]
+        probs = self.stance_proba(texts, [(start, end) for *_, start, end in found])
+        mentions: dict[tuple[int, str], list[MentionStance]] = {}
+        for (a, name, i, start, end), row in zip(found, probs):
+            s = articles[a].sentences[i]
+            mentions.setdefault((a, name), []).append(
+                self._mention(s.text, name, start, end, row, ATTRIBUTION in s.labels, i, s.start))
+        return [replace(article, targets=tuple(summarise(name, mentions.get((a, name), []), self.stance_labels)
+                                               for name in names))
+                for a, (article, names) in enumerate(zip(articles, per_article))]
 
     def score_articles(
         self, texts: Iterable[str], lang: str | None = None, articles_per_batch: int = 32,
+        targets: Targets | None = None,
     ) -> Iterator[ArticleScore]:
-        """Stream :meth:`score_batch` over many articles, ``articles_per_batch`` at a time, in order."""
+        """Stream :meth:`score_batch` over many articles, ``articles_per_batch`` at a time, in order
+        (``targets``: one set of stance targets for every article)."""
         group: list[str] = []
         for text in texts:
             group.append(text)
             if len(group) == articles_per_batch:
-                yield from self.score_batch(group, lang)
+                yield from self.score_batch(group, lang, targets)
                 group = []
         if group:
-            yield from self.score_batch(group, lang)
+            yield from self.score_batch(group, lang, targets)
 
     def token_scores(self, sentences: Sequence[str], progress: bool = False) -> tuple[np.ndarray, list]:
         """Sentence probabilities and, per sentence, ``(token_probs, offsets)`` of the evidence head.

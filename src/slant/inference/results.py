@@ -8,6 +8,7 @@ from typing import Any
 
 from slant.inference.evidence import EvidenceSpan
 from slant.inference.segmentation import CONTENT
+from slant.inference.stance import TargetStance
 
 TOP_SENTENCES = 3
 
@@ -39,6 +40,7 @@ class ArticleScore:
         counts / rates: content sentences flagged per label, and their share of content sentences.
         loaded_voice: loaded evidence spans by voice (``quoted`` vs ``authorial``).
         top: per label, indices into ``sentences`` of the highest-scoring flagged sentences.
+        targets: per requested stance target, its mentions with stance and voice, and a summary.
     """
 
     sentences: tuple[SentencePrediction, ...]
@@ -48,6 +50,7 @@ class ArticleScore:
     loaded_voice: dict[str, int] = field(default_factory=dict)
     top: dict[str, tuple[int, ...]] = field(default_factory=dict)
     n_content: int = 0
+    targets: tuple[TargetStance, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable form."""

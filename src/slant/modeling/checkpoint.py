@@ -30,12 +30,14 @@ METRICS_FILE = "metrics.json"
 LEGACY_SETTINGS, LEGACY_HEADS = "slant.json", "slant_heads.safetensors"  # format of slant <= 0.1
 
 
-def build_model(cfg: ModelConfig, labels: tuple[str, ...]) -> tuple[SlantModel, PreTrainedTokenizerBase]:
-    """Load the configured encoder and attach fresh sentence and evidence heads.
+def build_model(cfg: ModelConfig, labels: tuple[str, ...],
+                stance: tuple[str, ...] = ()) -> tuple[SlantModel, PreTrainedTokenizerBase]:
+    """Load the configured encoder and attach fresh sentence and evidence heads (and a stance head).
 
     Args:
         cfg: which encoder, its max length, text prefix and whether to freeze word embeddings.
         labels: output order of the heads.
+        stance: the stance classes, or ``()`` for a model without a stance head.
 
     Returns:
         ``(model, tokenizer)``.
@@ -44,7 +46,7 @@ def build_model(cfg: ModelConfig, labels: tuple[str, ...]) -> tuple[SlantModel, 
     config = SlantConfig(
         labels=labels, text_prefix=cfg.text_prefix, max_seq_length=cfg.max_length,
         classifier_dropout=cfg.classifier_dropout if cfg.classifier_dropout is not None else 0.1,
-        base_model=cfg.name_or_path, provenance=backbone.provenance,
+        base_model=cfg.name_or_path, provenance=backbone.provenance, stance_labels=stance,
     )
     model = SlantModel.from_encoder(backbone.path, config, backbone.local_files_only)
     tokenizer = AutoTokenizer.from_pretrained(backbone.path, local_files_only=backbone.local_files_only)

@@ -28,6 +28,8 @@ class SlantConfig(PretrainedConfig):
         classifier_dropout: dropout before both heads while training.
         base_model: the encoder's name; ``provenance`` says where its weights really came from.
         training: what the model was trained on (sources, licences, seed, data fingerprint).
+        stance_labels: classes of the target-dependent stance head (empty: no stance head).
+        stance_temperature: divides the stance logits, so their softmax is calibrated (fitted on validation).
     """
 
     model_type = "slant"
@@ -47,6 +49,8 @@ class SlantConfig(PretrainedConfig):
         provenance: str = "",
         training: Mapping[str, Any] | None = None,
         slant_version: str = "",
+        stance_labels: Sequence[str] = (),
+        stance_temperature: float = 1.0,
         **kwargs: Any,
     ) -> None:
         labels = list(labels)
@@ -70,6 +74,11 @@ class SlantConfig(PretrainedConfig):
         self.provenance = provenance
         self.training = dict(training or {})
         self.slant_version = slant_version
+        self.stance_labels = list(stance_labels)
+        if isinstance(stance_temperature, bool) or not isinstance(stance_temperature, (int, float)) \
+                or not stance_temperature > 0:
+            raise ValueError(f"stance_temperature must be a positive number, got {stance_temperature!r}")
+        self.stance_temperature = float(stance_temperature)
         for key in ("id2label", "label2id", "num_labels", "problem_type"):
             kwargs.pop(key, None)  # derived from ``labels``
         super().__init__(

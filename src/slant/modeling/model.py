@@ -20,10 +20,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SlantOutput(ModelOutput):
-    """Calibrated sentence logits ``(batch, n_labels)`` and token logits ``(batch, seq, n_labels + 1)``."""
+    """Calibrated sentence logits ``(batch, n_labels)``, token logits ``(batch, seq, n_labels + 1)`` and,
+    for a model with a stance head given a ``target_mask``, calibrated stance logits ``(batch, n_stances)``."""
 
     logits: torch.Tensor | None = None
     token_logits: torch.Tensor | None = None
+    stance_logits: torch.Tensor | None = None
 
 
 def encoder_options(config: PretrainedConfig) -> dict[str, bool]:
@@ -43,7 +45,8 @@ def drop_pooler(encoder: PreTrainedModel) -> PreTrainedModel:
 
 
 class SlantModel(PreTrainedModel):
-    """Encoder + sentence head on mean-pooled states + :class:`EvidenceHead` on every token.
+    """Encoder + sentence head on mean-pooled states + :class:`EvidenceHead` on every token (+ a stance
+    head on the sentence and target vectors when ``config.stance_labels`` is set).
 
     Mean pooling is how e5 and sentence-transformers encoders were trained, so fine-tuning starts
     from a meaningful sentence vector instead of a randomly initialised [CLS] pooler. One encoder
@@ -69,6 +72,9 @@ class SlantModel(PreTrainedModel):
         self.dropout = nn.Dropout(config.classifier_dropout)
         self.classifier = nn.Linear(config.hidden_size, len(config.labels))
         self.evidence = EvidenceHead(config.hidden_size, len(config.labels), config.classifier_dropout)
+        # Stance toward a target reads the whole input and the target's own tokens: the same sentence
+        # can praise one target and attack another.
+        self.stance = nn.Linear(2 * config.hidden_size, len(config.stance_labels)) if config.stance_labels else None
         self.post_init()
 
     @classmethod
@@ -86,7 +92,7 @@ class SlantModel(PreTrainedModel):
 
     def _init_weights(self, module: nn.Module) -> None:
         """Heads: small normal weights (and the evidence prior); encoder modules: the encoder's own rule."""
-        if module is getattr(self, "classifier", None):
+        if module is getattr(self, "classifier", None) or module is getattr(self, "stance", None):
             nn.init.normal_(module.weight, std=0.02)
             nn.init.zeros_(module.bias)
         elif module is getattr(getattr(self, "evidence", None), "proj", None):
@@ -101,10 +107,14 @@ class SlantModel(PreTrainedModel):
 
     def forward(
         self, input_ids: torch.Tensor | None = None, attention_mask: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None, token_labels: torch.Tensor | None = None, **inputs: torch.Tensor,
+        labels: torch.Tensor | None = None, token_labels: torch.Tensor | None = None,
+        target_mask: torch.Tensor | None = None, stance_labels: torch.Tensor | None = None, **inputs: torch.Tensor,
     ) -> SlantOutput:
         """Targets are accepted (and ignored) so ``Trainer`` can pass whole batches; the masked loss
-        lives in :mod:`slant.training`, where unknown labels are known to be NaN."""
+        lives in :mod:`slant.training`, where unknown labels are known to be NaN.
+
+        ``target_mask`` ``(batch, seq)`` marks the tokens of each row's stance target (see
+        :func:`slant.modeling.stance.encode_stance`); rows without a target have an all-zero mask."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **inputs).last_hidden_state
@@ -114,4 +124,8 @@ class SlantModel(PreTrainedModel):
         temperature = torch.tensor([self.config.temperatures[n] for n in self.config.labels],
                                    dtype=hidden.dtype, device=hidden.device)
         logits = self.classifier(self.dropout(pooled)) / temperature
-        return SlantOutput(logits=logits, token_logits=self.evidence(hidden))
+        stance_logits = None
+        if self.stance is not None and target_mask is not None:
+            target = mean_pool(hidden, target_mask)
+            stance_logits = self.stance(self.dropout(torch.cat([pooled, target], dim=-1))) / self.config.stance_temperature
+        return SlantOutput(logits=logits, token_logits=self.evidence(hidden), stance_logits=stance_logits)

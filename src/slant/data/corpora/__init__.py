@@ -6,6 +6,6 @@ point ``data.sources.<name>.path`` at your own copy (see ``docs/corpora.md`` for
 ``realnews`` reader joins the team's shipped standoff annotations with public news archives.
 """
 
-from slant.data.corpora import babe, checkthat, conll2010, polnear, realnews
+from slant.data.corpora import babe, checkthat, conll2010, polnear, realnews, stance
 
-__all__ = ["babe", "checkthat", "conll2010", "polnear", "realnews"]
+__all__ = ["babe", "checkthat", "conll2010", "polnear", "realnews", "stance"]

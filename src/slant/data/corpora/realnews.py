@@ -28,7 +28,7 @@ from pathlib import Path
 from slant.config import DEFAULT_LABELS
 from slant.data.corpora.checkthat import LANGUAGES as CHECKTHAT_LANGUAGES
 from slant.data.corpora.checkthat import unquote
-from slant.data.readers import check_lang, check_span_label, files_under, read_lines, register_reader
+from slant.data.readers import check_lang, check_span_label, files_under, json_rows, read_lines, register_reader
 from slant.data.records import SPLITS, DataError, Example, MissingCorpusError, Span, normalise
 from slant.data.starter import CorpusReport, checksum_problems
 from slant.labels import LabelSet
@@ -226,15 +226,8 @@ def read_realnews(path: Path, labels: LabelSet, corpora: Path | None = None) -> 
     """Join the standoff annotations under ``path`` with the archives in ``corpora`` (default
     :func:`corpora_root`); a row that breaks :func:`check_row` raises :class:`DataError`."""
     root = corpora or corpora_root()
-    for file in files_under(path, ".jsonl"):
-        for line, raw in read_lines(file):
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw)
-            except json.JSONDecodeError as error:
-                raise DataError(file, line, "<json>", str(error)) from None
-            example = check_row(row, resolve(root, row, file, line), file, line)
-            for index, span in enumerate(example.spans):
-                check_span_label(span.label, labels, file, line, index)
-            yield replace(example, labels={name: example.labels.get(name) for name in labels.names})
+    for file, line, row in json_rows(path):
+        example = check_row(row, resolve(root, row, file, line), file, line)
+        for index, span in enumerate(example.spans):
+            check_span_label(span.label, labels, file, line, index)
+        yield replace(example, labels={name: example.labels.get(name) for name in labels.names})

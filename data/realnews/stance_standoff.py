@@ -1,0 +1,80 @@
+"""Turn annotators' stance rows into the standoff rows of ``data/realnews/stance``.
+
+    python data/realnews/stance_standoff.py /tmp/stance/fr.jsonl data/realnews/stance/fr.jsonl
+
+An annotator's row is ``{"id": <sentence id in data/realnews/annotations>, "targets": [{"text": mention,
+"nth": 1, "stance": "negative|neutral|positive", "voice": "authorial|reported|none", "note": ...}]}``.
+Each target becomes one row (``rn-<lang>-s0001``...) holding the sentence's corpus, document, offsets,
+hash and split from the shipped annotation (so a stance test sentence is a test sentence everywhere),
+the target's offsets inside the sentence (computed here from ``text`` and ``nth``), the stance, the
+voice (null when neutral) and the note. Every row is checked as the loader checks it; the output is
+written only when no row has a problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from slant.data.corpora.realnews import corpora_root, resolve
+from slant.data.corpora.stance import STANCE_KEYS, check_stance_row
+from slant.data.readers import DataError
+from slant.labels import LabelSet
+
+ANNOTATIONS = Path(__file__).parent / "annotations"
+LABELS = LabelSet(("attribution", "hedging", "loaded"))
+
+
+def locate(sentence: str, mention: str, nth: int) -> tuple[int, int]:
+    """Offsets of the ``nth`` occurrence of ``mention`` in ``sentence``."""
+    start = -1
+    for _ in range(nth):
+        start = sentence.find(mention, start + 1)
+        if start < 0:
+            raise ValueError(f"target {mention!r} (occurrence {nth}) is not in the sentence")
+    return start, start + len(mention)
+
+
+def main() -> int:
+    """Convert one language's file; exit 1 listing every bad row."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path)
+    parser.add_argument("target", type=Path)
+    args = parser.parse_args()
+    root, rows, problems = corpora_root(), [], []
+    sentences: dict[str, dict] = {}
+    for line, raw in enumerate(args.source.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        annotated = json.loads(raw)
+        lang = annotated["id"].split("-")[1]
+        if not sentences:
+            path = ANNOTATIONS / f"{lang}.jsonl"
+            sentences = {row["id"]: row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+        base = sentences[annotated["id"]]
+        text = resolve(root, base, ANNOTATIONS / f"{lang}.jsonl", 0)
+        for target in annotated["targets"]:
+            try:
+                start, end = locate(text, target["text"], int(target.get("nth", 1)))
+                row = {**{k: base[k] for k in ("lang", "corpus", "doc", "start", "end", "sha1", "split")},
+                       "id": f"rn-{lang}-s{len(rows) + 1:04d}", "target": [start, end], "stance": target["stance"],
+                       "voice": None if target["voice"] == "none" else target["voice"], "note": target.get("note", "")}
+                row = {key: row[key] for key in STANCE_KEYS}
+                check_stance_row(row, text, args.target, len(rows) + 1, LABELS)
+            except (DataError, ValueError, KeyError) as error:
+                problems.append(f"{args.source}:{line}: {error}")
+                continue
+            rows.append(row)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    args.target.parent.mkdir(parents=True, exist_ok=True)
+    args.target.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"{args.target}: {len(rows)} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
