@@ -271,3 +271,30 @@ def test_html_report_shows_targets(stance_model_dir: Path, tmp_path: Path) -> No
                  "--targets", "rebels,navy", "-o", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
     assert "Stance toward targets" in page and "<b>rebels</b>" in page and "no mention found" in page
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+@pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
+def test_shipped_stance_annotations_validate_and_tampering_is_located(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from slant.data.corpora.stance import validate_stance
+
+    monkeypatch.setenv("SLANT_CORPORA", str(SHARED))
+    shipped = Path(__file__).resolve().parents[1] / "data" / "realnews" / "stance"
+    report = validate_stance(shipped)
+    assert report.errors == [] and sum(report.rows.values()) >= 500 and len(report.rows) >= 2
+    copy = tmp_path / "stance"
+    shutil.copytree(shipped, copy)
+    first = sorted(copy.glob("*.jsonl"))[0]
+    lines = first.read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[1])
+    lines[1] = json.dumps({**row, "stance": "hostile"}, ensure_ascii=False)
+    lines[2] = json.dumps({**json.loads(lines[2]), "id": json.loads(lines[0])["id"]}, ensure_ascii=False)
+    first.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = validate_stance(copy).errors
+    assert any(f"{first.name}:2: field 'stance'" in e for e in errors)
+    assert any(f"{first.name}:3: field 'id'" in e for e in errors)
+    assert any("checksum differs" in e for e in errors)

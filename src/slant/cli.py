@@ -185,21 +185,26 @@ def batch(args: argparse.Namespace) -> int:
 
 
 def annotation_format(root: Path) -> str:
-    """``realnews`` for standoff annotations (rows point into a corpus), else ``slant``."""
+    """``realnews_stance`` for stance standoff rows, ``realnews`` for other standoff annotations (rows
+    point into a corpus), else ``slant``."""
     from slant.data.readers import files_under, read_lines
 
     for _, raw in read_lines(files_under(root, ".jsonl")[0]):
-        return "realnews" if '"corpus"' in raw and '"sha1"' in raw else "slant"
+        if '"corpus"' in raw and '"sha1"' in raw:
+            return "realnews_stance" if '"stance"' in raw and '"target"' in raw else "realnews"
+        return "slant"
     return "slant"
 
 
 def data_validate(args: argparse.Namespace) -> int:
-    """Validate a corpus (the starter corpus, or real-news standoff annotations); print counts and problems."""
+    """Validate a corpus (the starter corpus, real-news or stance standoff annotations); print counts and problems."""
     from slant.data.corpora.realnews import validate_realnews
+    from slant.data.corpora.stance import validate_stance
     from slant.data.starter import validate_corpus
 
     root = Path(args.dir)
-    result = validate_realnews(root) if annotation_format(root) == "realnews" else validate_corpus(root)
+    result = {"realnews": validate_realnews, "realnews_stance": validate_stance}.get(annotation_format(root),
+                                                                                  validate_corpus)(root)
     print(result.table())
     for error in result.errors:
         print(f"error: {error}", file=sys.stderr)
@@ -226,6 +231,8 @@ def data_stats(args: argparse.Namespace) -> int:
                     counts["sentences", lang, split] += 1
                     for name, value in ex.labels.items():
                         counts[name, lang, split] += int(value or 0)
+                    if ex.stance:
+                        counts[f"stance_{ex.stance}", lang, split] += 1
         table: dict = {}
         for (what, lang, split), n in sorted(counts.items()):
             table.setdefault(lang, {}).setdefault(split, {})[what] = n

@@ -34,11 +34,14 @@ class CorpusReport:
     positives: dict[tuple[str, str], int] = field(default_factory=Counter)
     splits: dict[tuple[str, str], int] = field(default_factory=Counter)
     voices: dict[tuple[str, str], int] = field(default_factory=Counter)
+    stances: dict[tuple[str, str], int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
     def count(self, example: Example) -> None:
         """Add one row to the counts."""
         self.rows[example.lang] += 1
+        if example.stance:
+            self.stances[example.lang, example.stance] += 1
         self.splits[example.lang, example.split or "none"] += 1
         for name, value in example.labels.items():
             self.positives[example.lang, name] += int(value or 0)
@@ -48,6 +51,8 @@ class CorpusReport:
 
     def table(self) -> str:
         """Markdown table per language: rows, label positives (share), loaded spans by voice, split sizes."""
+        if self.stances:
+            return self.stance_table()
         head = ("| lang | rows | " + " | ".join(DEFAULT_LABELS)
                 + " | loaded spans quoted / authorial | train | validation | test |")
         lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -61,6 +66,20 @@ class CorpusReport:
                       for voice in ("quoted", "authorial")]
             cells = " | ".join(f"{p} ({p / n:.0%})" for p in pos)
             lines.append(f"| {lang} | {n} | {cells} | {voices[0]} / {voices[1]} | " + " | ".join(map(str, splits)) + " |")
+        return "\n".join(lines)
+
+    def stance_table(self) -> str:
+        """Markdown table per language of (sentence, target) rows: stances and split sizes."""
+        classes = sorted({stance for _, stance in self.stances})
+        lines = ["| lang | pairs | " + " | ".join(classes) + " | train | validation | test |",
+                 "|---|---|" + "---|" * (len(classes) + 3)]
+        for lang in sorted(self.rows) + ["all"]:
+            n = sum(self.rows.values()) if lang == "all" else self.rows[lang]
+            per = [sum(v for (lg, st), v in self.stances.items() if st == c and lang in (lg, "all")) for c in classes]
+            splits = [sum(v for (lg, sp), v in self.splits.items() if sp == s and lang in (lg, "all"))
+                      for s in ("train", "validation", "test")]
+            lines.append(f"| {lang} | {n} | " + " | ".join(f"{p} ({p / n:.0%})" for p in per) + " | "
+                         + " | ".join(map(str, splits)) + " |")
         return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from slant.data.corpora.realnews import corpora_root, resolve
 from slant.data.loading import hash_split
 from slant.data.readers import files_under, json_rows, register_reader
 from slant.data.records import STANCES, DataError, Example
+from slant.data.starter import CorpusReport, checksum_problems
 from slant.inference.inputs import text_problem
 from slant.labels import LabelSet
 
@@ -36,6 +37,7 @@ GERNTSA_POLARITY = {name: name for name in STANCES}
 RUSENTNE_POLARITY = {"-1": "negative", "0": "neutral", "1": "positive"}
 NEWSMTSC_TEST = ("devtest_rw", "devtest_mt")
 RUSENTNE_TEST = "validation_data_labeled"
+STANCE_LABELS = LabelSet(("attribution", "hedging", "loaded"))  # unknown on stance rows; needed to build them
 VALIDATION_FRACTION = 0.1  # of a training file's sentences, held out for early stopping and calibration
 
 
@@ -159,6 +161,34 @@ def check_stance_row(row: dict, text: str, path: Path, line: int, labels: LabelS
     target = row["target"] if isinstance(row["target"], list) and len(row["target"]) == 2 else [None, None]
     return stance_example(text, target[0], target[1], row["stance"], labels, lang=row["lang"], id=row["id"],
                           split=row["split"], path=path, line=line)
+
+
+def validate_stance(root: Path, corpora: Path | None = None) -> CorpusReport:
+    """Check every stance annotation file under ``root`` against the archives; collect (not raise)
+    problems: the row schema, unique ids, one split per sentence, and the ``SHA256SUMS``."""
+    report = CorpusReport()
+    archives = corpora or corpora_root()
+    seen: set[str] = set()
+    sentence_split: dict[tuple, str] = {}
+    for path in files_under(root, ".jsonl"):
+        try:
+            for _, line, row in json_rows(path):
+                try:
+                    example = check_stance_row(row, resolve(archives, row, path, line), path, line, STANCE_LABELS)
+                except DataError as error:
+                    report.errors.append(str(error))
+                    continue
+                if example.id in seen:
+                    report.errors.append(f"{path}:{line}: field 'id': {example.id} appears twice")
+                seen.add(example.id)
+                key = (row["corpus"], row["doc"], row["start"], row["end"])
+                if sentence_split.setdefault(key, example.split) != example.split:
+                    report.errors.append(f"{path}:{line}: field 'split': the sentence is in two splits")
+                report.count(example)
+        except DataError as error:  # malformed JSON: the rest of that file cannot be trusted
+            report.errors.append(str(error))
+    report.errors += checksum_problems(root)
+    return report
 
 
 @register_reader("realnews_stance")
