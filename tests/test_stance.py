@@ -298,3 +298,35 @@ def test_shipped_stance_annotations_validate_and_tampering_is_located(tmp_path: 
     assert any(f"{first.name}:2: field 'stance'" in e for e in errors)
     assert any(f"{first.name}:3: field 'id'" in e for e in errors)
     assert any("checksum differs" in e for e in errors)
+
+
+def test_cross_split_duplicates_key_on_sentence_and_target() -> None:
+    """A (sentence, target) pair in test removes the same pair from train, but not the sentence's other
+    targets or its sentence-label row: those are different items."""
+    from slant.data.loading import drop_cross_split_duplicates
+    from slant.data.records import Example
+
+    text = "The army called the rebels terrorists."
+    pair = dict(text=text, labels={}, stance="negative")
+    by_split = {"test": [Example(**pair, target=(20, 26), split="test")], "validation": [],
+                "train": [Example(**pair, target=(20, 26), split="train"), Example(**pair, target=(4, 8), split="train"),
+                          Example(text=text, labels={"loaded": 1}, split="train")]}
+    drop_cross_split_duplicates(by_split)
+    assert [(ex.target, ex.stance) for ex in by_split["train"]] == [((4, 8), "negative"), (None, None)]
+
+
+def test_voice_scores_compare_predicted_and_annotated_voice(stance_model_dir: Path) -> None:
+    from datasets import Dataset
+
+    from slant import Predictor
+    from slant.evaluation.stance import voice_scores
+
+    predictor = Predictor.from_pretrained(stance_model_dir, device="cpu")
+    quoted = 'The army called them "rebels and terrorists".'
+    rows = Dataset.from_dict({"text": [quoted, quoted, "The council approved the new budget."],
+                              "target": [[22, 28], [4, 8], [4, 11]], "stance": [0, 1, 2], "lang": ["en", "en", "de"],
+                              "stance_voice": ["reported", "", "authorial"]})
+    scores = voice_scores(predictor, rows)
+    assert scores["n"] == 2 and set(scores["by_language"]) == {"en", "de"}
+    # the quoted mention is reported whatever the attribution head says
+    assert scores["by_language"]["en"]["accuracy"] == 1.0

@@ -94,8 +94,8 @@ def apply_weight(examples: list[Example], weight: float, seed: int) -> list[Exam
 
 def to_dataset(examples: list[Example], labels: LabelSet) -> Dataset:
     """Columns: ``id, text, lang, source, labels`` (float list in label order, NaN = unknown), ``spans``
-    (JSON), ``target`` (``[start, end]``, ``[-1, -1]`` on sentence rows) and ``stance`` (index into
-    :data:`~slant.data.records.STANCES`, -1 on sentence rows)."""
+    (JSON), ``target`` (``[start, end]``, ``[-1, -1]`` on sentence rows), ``stance`` (index into
+    :data:`~slant.data.records.STANCES`, -1 on sentence rows) and ``stance_voice`` ("" when not annotated)."""
     return Dataset.from_dict(
         {
             "id": [ex.id for ex in examples],
@@ -106,6 +106,7 @@ def to_dataset(examples: list[Example], labels: LabelSet) -> Dataset:
             "spans": [json.dumps([s.__dict__ for s in ex.spans], ensure_ascii=False) for ex in examples],
             "target": [list(ex.target) if ex.target else [-1, -1] for ex in examples],
             "stance": [STANCES.index(ex.stance) if ex.stance else -1 for ex in examples],
+            "stance_voice": [ex.stance_voice or "" for ex in examples],
         }
     )
 

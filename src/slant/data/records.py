@@ -65,7 +65,8 @@ class Example:
     """One sentence with its labels; a label mapped to ``None`` is unknown for this row.
 
     A stance row also names a ``target`` (character span of the mention in ``text``) and the
-    ``stance`` the sentence takes toward it (one of :data:`STANCES`); its sentence labels are unknown.
+    ``stance`` the sentence takes toward it (one of :data:`STANCES`) and, where annotated, the
+    ``stance_voice`` it is expressed in; its sentence labels are unknown.
     """
 
     text: str
@@ -77,6 +78,7 @@ class Example:
     spans: tuple[Span, ...] = field(default_factory=tuple)
     target: tuple[int, int] | None = None
     stance: str | None = None
+    stance_voice: str | None = None  # ``authorial`` | ``reported`` where annotated (non-neutral stances)
 
     @property
     def key(self) -> str:

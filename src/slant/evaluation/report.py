@@ -66,6 +66,12 @@ def stance_section(stance: Mapping[str, Any]) -> list[str]:
     for name, baseline in stance.get("baselines", {}).items():
         lines += [f"#### {name} by source", "", *stance_rows_md(baseline["by_source"], "source"), ""]
     lines += ["### By language", "", *stance_rows_md(stance["by_language"], "language"), ""]
+    if "voice" in stance:
+        voice = stance["voice"]
+        per = ", ".join(f"{lang} {fmt(v['accuracy'])} ({v['n']})" for lang, v in voice["by_language"].items())
+        lines += ["### Voice of the stance", "",
+                  f"Predicted voice (a quotation, or the sentence flagged `attribution`) matches the annotated voice "
+                  f"of {fmt(voice['accuracy'])} of {voice['n']} non-neutral pairs: {per}.", ""]
     return lines
 
 

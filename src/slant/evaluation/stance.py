@@ -15,6 +15,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from slant.data.records import STANCES
 from slant.inference.predictor import Predictor
+from slant.inference.stance import stance_voice
 
 EPS = 1e-7
 
@@ -113,6 +114,20 @@ def baselines(train: Dataset | None, rows: Dataset) -> dict[str, np.ndarray]:
             "target_blind_tfidf_lr": classifier.predict(vectorizer.transform(rows["text"]))}
 
 
+def voice_scores(predictor: Predictor, rows: Dataset) -> dict[str, Any]:
+    """How often the predicted voice (:func:`~slant.inference.stance.stance_voice`: a quotation or the
+    model's ``attribution`` decision) matches the annotated voice of non-neutral pairs, overall and per language."""
+    annotated = rows.filter(lambda voice: bool(voice), input_columns="stance_voice")
+    texts, spans, _ = stance_inputs(annotated)
+    attributed = predictor.attributed(texts)
+    predicted = [stance_voice(text, s, e, flag) for text, (s, e), flag in zip(texts, spans, attributed)]
+    hits = np.asarray([p == g for p, g in zip(predicted, annotated["stance_voice"])])
+    langs = np.asarray(annotated["lang"])
+    return {"accuracy": float(hits.mean()), "n": int(len(hits)),
+            "by_language": {lang: {"accuracy": float(hits[langs == lang].mean()), "n": int((langs == lang).sum())}
+                            for lang in sorted(set(langs.tolist()))}}
+
+
 def stance_report(predictor: Predictor, rows: Dataset, train: Dataset | None = None, bootstrap: int = 0,
                   seed: int = 0) -> dict[str, Any]:
     """Stance metrics of ``predictor`` on ``rows``: overall (with a bootstrap interval and calibration
@@ -127,6 +142,8 @@ def stance_report(predictor: Predictor, rows: Dataset, train: Dataset | None = N
         "by_language": grouped(gold, predicted, langs),
         "by_source": grouped(gold, predicted, sources),
     }
+    if "stance_voice" in rows.column_names and any(rows["stance_voice"]):
+        report["voice"] = voice_scores(predictor, rows)
     systems = {"slant_sentence_level": sentence_level(probs, texts), **baselines(train, rows)}
     report["baselines"] = {name: {"overall": class_scores(gold, pred), "by_language": grouped(gold, pred, langs),
                                   "by_source": grouped(gold, pred, sources)}

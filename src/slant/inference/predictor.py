@@ -236,11 +236,11 @@ class Predictor:
                 target = found[0]
             spans.append((int(target[0]), int(target[1])))
         probs = self.stance_proba(list(sentences), spans)
-        attributed = self._attributed(list(sentences))
+        attributed = self.attributed(list(sentences))
         return [self._mention(text, text[s:e], s, e, row, flag, -1, 0)
                 for text, (s, e), row, flag in zip(sentences, spans, probs, attributed)]
 
-    def _attributed(self, sentences: list[str]) -> list[bool]:
+    def attributed(self, sentences: Sequence[str]) -> list[bool]:
         """Whether each sentence is flagged ``attribution`` (all False for a model without that label)."""
         if ATTRIBUTION not in self.labels or not sentences:
             return [False] * len(sentences)

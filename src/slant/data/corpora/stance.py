@@ -22,6 +22,7 @@ import io
 import json
 import tarfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from slant.data.corpora.realnews import corpora_root, resolve
@@ -159,8 +160,9 @@ def check_stance_row(row: dict, text: str, path: Path, line: int, labels: LabelS
     if (row["voice"] in STANCE_VOICES) != (row["stance"] != "neutral") or row["voice"] not in (*STANCE_VOICES, None):
         raise DataError(path, line, "voice", f"{row['voice']!r}: authorial|reported for a stance, null when neutral")
     target = row["target"] if isinstance(row["target"], list) and len(row["target"]) == 2 else [None, None]
-    return stance_example(text, target[0], target[1], row["stance"], labels, lang=row["lang"], id=row["id"],
-                          split=row["split"], path=path, line=line)
+    example = stance_example(text, target[0], target[1], row["stance"], labels, lang=row["lang"], id=row["id"],
+                             split=row["split"], path=path, line=line)
+    return replace(example, stance_voice=row["voice"])
 
 
 def validate_stance(root: Path, corpora: Path | None = None) -> CorpusReport:
