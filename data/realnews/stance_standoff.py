@@ -19,12 +19,10 @@ import sys
 from pathlib import Path
 
 from slant.data.corpora.realnews import corpora_root, resolve
-from slant.data.corpora.stance import STANCE_KEYS, check_stance_row
+from slant.data.corpora.stance import STANCE_KEYS, STANCE_LABELS, check_stance_row
 from slant.data.readers import DataError
-from slant.labels import LabelSet
 
 ANNOTATIONS = Path(__file__).parent / "annotations"
-LABELS = LabelSet(("attribution", "hedging", "loaded"))
 
 
 def locate(sentence: str, mention: str, nth: int) -> tuple[int, int]:
@@ -62,7 +60,7 @@ def main() -> int:
                        "id": f"rn-{lang}-s{len(rows) + 1:04d}", "target": [start, end], "stance": target["stance"],
                        "voice": None if target["voice"] == "none" else target["voice"], "note": target.get("note", "")}
                 row = {key: row[key] for key in STANCE_KEYS}
-                check_stance_row(row, text, args.target, len(rows) + 1, LABELS)
+                check_stance_row(row, text, args.target, len(rows) + 1, STANCE_LABELS)
             except (DataError, ValueError, KeyError) as error:
                 problems.append(f"{args.source}:{line}: {error}")
                 continue

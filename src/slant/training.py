@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score
 import torch
 from datasets import Dataset, DatasetDict, concatenate_datasets
 from transformers import (
@@ -39,7 +38,7 @@ from slant.data.targets import token_targets
 from slant.evaluation.calibration import calibrate, sigmoid
 from slant.evaluation.metrics import multilabel_metrics
 from slant.evaluation.run import score_split, split_report, tune_evidence_thresholds
-from slant.evaluation.stance import fit_stance_temperature, stance_report
+from slant.evaluation.stance import class_scores, fit_stance_temperature, stance_report
 from slant.inference.predictor import Predictor
 from slant.labels import LabelSet
 from slant.modeling.checkpoint import build_model, save_model, write_metrics
@@ -296,7 +295,7 @@ def tokenize_splits(
     keep = {"labels", "token_labels"}
     encoded = {}
     for name, ds in splits.items():
-        sentences, pairs = sentence_rows(ds), stance_rows(ds) if "stance" in ds.column_names else ds.select([])
+        sentences, pairs = sentence_rows(ds), stance_rows(ds)
         if len(pairs) and not stance:
             raise ValueError(f"the {name} split holds {len(pairs)} stance rows but the model has no stance head "
                              "(set stance=true)")
@@ -324,10 +323,8 @@ def stance_metrics(stance_logits: np.ndarray, stance_targets: np.ndarray) -> dic
     known = stance_targets != IGNORE
     if not known.any():
         return {}
-    predicted, gold = stance_logits[known].argmax(-1), stance_targets[known]
-    return {"stance_f1_macro": float(f1_score(gold, predicted, labels=range(len(STANCES)), average="macro",
-                                              zero_division=0)),
-            "stance_accuracy": float((predicted == gold).mean())}
+    scores = class_scores(stance_targets[known], stance_logits[known].argmax(-1))
+    return {"stance_f1_macro": scores["f1_macro"], "stance_accuracy": scores["accuracy"]}
 
 
 def metrics_fn(labels: LabelSet):
@@ -439,8 +436,9 @@ def train(cfg: TrainConfig) -> TrainResult:
     model.set_temperatures(dict(zip(labels.names, calibration.temperatures.tolist())))
     model.config.thresholds = dict(zip(labels.names, calibration.thresholds.tolist()))
     model.config.evidence_thresholds = tune_evidence_thresholds(predictor, tuning)
+    pairs = {split: stance_rows(rows) for split, rows in data.splits.items() if split != "train"}
     if cfg.stance:
-        model.config.stance_temperature = fit_stance_temperature(predictor, stance_rows(data.splits["validation"]))
+        model.config.stance_temperature = fit_stance_temperature(predictor, pairs["validation"])
     save_model(model_dir, model, tokenizer)
 
     # Score the saved model exactly as evaluate.py would.
@@ -451,8 +449,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         report = split_report(predictor, sentences["test"], EvalConfig())
         metrics |= {"test": report["overall"], "evidence": {"test": report["evidence"]}}
     if cfg.stance:
-        metrics["stance"] = {split: stance_report(predictor, stance_rows(rows))["overall"]
-                             for split, rows in data.splits.items() if split != "train" and len(stance_rows(rows))}
+        metrics["stance"] = {split: stance_report(predictor, rows)["overall"] for split, rows in pairs.items() if len(rows)}
     for split in ("validation", "test"):
         if split in metrics:
             metrics[split]["n_sentences"] = len(sentences[split])

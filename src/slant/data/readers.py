@@ -102,14 +102,16 @@ def read_table(
         raise DataError(path, reader.line_num if reader else None, "<csv>", str(err)) from None
 
 
-def check_text(value: object, path: Path, line: int, field: str = "text") -> str:
-    """Return ``value`` if it is a usable sentence, else raise a located error."""
+def check_text(value: object, path: Path, line: int, field: str = "text",
+               max_chars: int | None = MAX_SENTENCE_CHARS) -> str:
+    """Return ``value`` if it is a usable sentence (at most ``max_chars`` characters; ``None``: any
+    length), else raise a located error."""
     if not isinstance(value, str) or not value.strip():
         raise DataError(path, line, field, "must be a non-empty string")
     if problem := text_problem(value):
         raise DataError(path, line, field, problem)
-    if len(value) > MAX_SENTENCE_CHARS:
-        raise DataError(path, line, field, f"is {len(value)} characters; a sentence is at most {MAX_SENTENCE_CHARS}")
+    if max_chars is not None and len(value) > max_chars:
+        raise DataError(path, line, field, f"is {len(value)} characters; a sentence is at most {max_chars}")
     return value
 
 

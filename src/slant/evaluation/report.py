@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from slant.data.records import STANCES
+
 
 def fmt(value: float) -> str:
     """Three decimals, or a dash for NaN."""
@@ -34,17 +36,16 @@ def group_rows(groups: Mapping[str, Mapping[str, float]], names: Sequence[str], 
     return lines
 
 
-STANCE_CLASSES = ("negative", "neutral", "positive")
 
 
 def stance_rows_md(groups: Mapping[str, Mapping[str, Any]], title: str) -> list[str]:
     """Per-group stance table: macro-F1, accuracy, F1 per class and the number of pairs."""
-    lines = [f"| {title} | macro-F1 | accuracy | " + " | ".join(f"F1 {c}" for c in STANCE_CLASSES) + " | pairs |",
-             "|---|---|---|" + "---|" * len(STANCE_CLASSES) + "---|"]
+    lines = [f"| {title} | macro-F1 | accuracy | " + " | ".join(f"F1 {c}" for c in STANCES) + " | pairs |",
+             "|---|---|---|" + "---|" * len(STANCES) + "---|"]
     for group, m in groups.items():
         if not m.get("n"):
             continue
-        cells = " | ".join(fmt(m[f"f1/{c}"]) for c in STANCE_CLASSES)
+        cells = " | ".join(fmt(m[f"f1/{c}"]) for c in STANCES)
         lines.append(f"| {group} | {fmt(m['f1_macro'])} | {fmt(m['accuracy'])} | {cells} | {m['n']} |")
     return lines
 

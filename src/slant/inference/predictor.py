@@ -201,15 +201,8 @@ class Predictor:
         lengths = np.array([len(ids) for ids in rows["input_ids"]])
         widths = padded_widths(lengths, self.config.max_seq_length)
         for idx in same_width_batches(widths, self.batch_size):
-            batch = {}
-            for name, values in rows.items():
-                pad = self.tokenizer.pad_token_id if name == "input_ids" else 0
-                array = np.full((len(idx), widths[idx[0]]), pad, dtype=np.int64)
-                for r, w in enumerate(idx):
-                    array[r, : len(values[w])] = values[w]
-                batch[name] = torch.from_numpy(array).to(self.device)
             with torch.inference_mode():
-                logits = self._scorer(**batch).stance_logits
+                logits = self._scorer(**self._collate(rows, idx, widths[idx[0]])).stance_logits
             out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # logits are temperature-scaled
         return out
 
@@ -229,11 +222,12 @@ class Predictor:
         spans = []
         for i, (text, target) in enumerate(zip(sentences, targets)):
             if isinstance(target, str):
-                found = find_mentions(text, [target]) or ([(text.find(target), text.find(target) + len(target))]
-                                                          if target and target in text else [])
-                if not found:
+                # a whole-word mention first, else the string anywhere (a name glued to other characters)
+                found = find_mentions(text, [target]) if target.strip() else []
+                at = text.find(target) if target else -1
+                if not found and at < 0:
                     raise ValueError(f"sentence {i}: target {target!r} does not occur in it")
-                target = found[0]
+                target = found[0] if found else (at, at + len(target))
             spans.append((int(target[0]), int(target[1])))
         probs = self.stance_proba(list(sentences), spans)
         attributed = self.attributed(list(sentences))
@@ -402,7 +396,7 @@ class Predictor:
         window_probs = np.zeros((len(lengths), len(self.labels)), dtype=np.float32)
         window_tokens: list = [None] * len(lengths)
         for idx in tqdm(same_width_batches(widths, self.batch_size), disable=not progress, unit="batch"):
-            probs, token_probs = self._forward(self._collate(windows, idx, widths[idx[0]]), evidence)
+            probs, token_probs = self._forward(self._collate(windows.inputs, idx, widths[idx[0]]), evidence)
             window_probs[idx] = probs
             if evidence:
                 for row, w in enumerate(idx):
@@ -442,10 +436,11 @@ class Predictor:
                 offsets[w] = offsets[w][:at] + [(0, 0)] * n + offsets[w][at:]
         return Windows(inputs=inputs, offsets=offsets, owner=owner)
 
-    def _collate(self, windows: Windows, idx: np.ndarray, width: int) -> dict[str, torch.Tensor]:
-        """Right-pad the windows ``idx`` to ``width`` tokens."""
+    def _collate(self, inputs: dict[str, list[list[int]]], idx: np.ndarray, width: int) -> dict[str, torch.Tensor]:
+        """Right-pad the rows ``idx`` of every input field to ``width`` tokens (pad id for
+        ``input_ids``, 0 for masks and type ids)."""
         batch = {}
-        for name, rows in windows.inputs.items():
+        for name, rows in inputs.items():
             pad = self.tokenizer.pad_token_id if name == "input_ids" else 0
             array = np.full((len(idx), width), pad, dtype=np.int64)
             for r, w in enumerate(idx):

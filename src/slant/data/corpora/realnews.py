@@ -20,7 +20,7 @@ import io
 import json
 import os
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -185,22 +185,18 @@ def check_row(row: dict, text: str, path: Path, line: int) -> Example:
                    split=row["split"], spans=tuple(spans), labels={name: row[name] for name in DEFAULT_LABELS})
 
 
-def validate_realnews(root: Path, corpora: Path | None = None) -> CorpusReport:
-    """Check every annotation file under ``root`` against the archives; collect (not raise) problems.
-
-    Besides :func:`check_row`: ids unique, one split per document, no text in two splits, and the
-    ``SHA256SUMS`` of the annotation files.
-    """
-    report = CorpusReport()
+def checked_rows(root: Path, check: Callable[[dict, str, Path, int], Example], report: CorpusReport,
+                 corpora: Path | None = None) -> Iterator[tuple[Path, int, dict, Example]]:
+    """``(file, line, row, example)`` of every standoff row under ``root`` that ``check`` accepts against its
+    sentence in the archives; a row it refuses (bad JSON, schema, hash) and a repeated id go to
+    ``report.errors`` with file and line, and the other rows are still read."""
     archives = corpora or corpora_root()
     seen_ids: set[str] = set()
-    doc_split: dict[tuple[str, str], str] = {}
-    text_split: dict[str, tuple[str, str]] = {}
     for path in files_under(root, ".jsonl"):
         for line, raw in read_lines(path):
             try:
                 row = json.loads(raw)
-                example = check_row(row, resolve(archives, row, path, line), path, line)
+                example = check(row, resolve(archives, row, path, line), path, line)
             except json.JSONDecodeError as error:
                 report.errors.append(f"{path}:{line}: field '<json>': {error.msg}")
                 continue
@@ -210,13 +206,26 @@ def validate_realnews(root: Path, corpora: Path | None = None) -> CorpusReport:
             if example.id in seen_ids:
                 report.errors.append(f"{path}:{line}: field 'id': {example.id} appears twice")
             seen_ids.add(example.id)
-            if doc_split.setdefault((row["corpus"], row["doc"]), example.split) != example.split:
-                report.errors.append(f"{path}:{line}: field 'split': document {row['doc']} is in two splits")
-            key = normalise(example.text)
-            other = text_split.setdefault(key, (example.id, example.split))
-            if other[1] != example.split:
-                report.errors.append(f"split leakage: {example.id} ({example.split}) repeats {other[0]} ({other[1]})")
-            report.count(example)
+            yield path, line, row, example
+
+
+def validate_realnews(root: Path, corpora: Path | None = None) -> CorpusReport:
+    """Check every annotation file under ``root`` against the archives; collect (not raise) problems.
+
+    Besides :func:`check_row` (through :func:`checked_rows`: ids unique): one split per document, no
+    text in two splits, and the ``SHA256SUMS`` of the annotation files.
+    """
+    report = CorpusReport()
+    doc_split: dict[tuple[str, str], str] = {}
+    text_split: dict[str, tuple[str, str]] = {}
+    for path, line, row, example in checked_rows(root, check_row, report, corpora):
+        if doc_split.setdefault((row["corpus"], row["doc"]), example.split) != example.split:
+            report.errors.append(f"{path}:{line}: field 'split': document {row['doc']} is in two splits")
+        key = normalise(example.text)
+        other = text_split.setdefault(key, (example.id, example.split))
+        if other[1] != example.split:
+            report.errors.append(f"split leakage: {example.id} ({example.split}) repeats {other[0]} ({other[1]})")
+        report.count(example)
     report.errors += checksum_problems(root)
     return report
 

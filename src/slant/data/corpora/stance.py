@@ -25,12 +25,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from slant.data.corpora.realnews import corpora_root, resolve
+from slant.config import DEFAULT_LABELS
+from slant.data.corpora.realnews import checked_rows, corpora_root, resolve
 from slant.data.loading import hash_split
-from slant.data.readers import files_under, json_rows, register_reader
+from slant.data.readers import check_text, files_under, json_rows, register_reader
 from slant.data.records import STANCES, DataError, Example
 from slant.data.starter import CorpusReport, checksum_problems
-from slant.inference.inputs import text_problem
 from slant.labels import LabelSet
 
 NEWSMTSC_POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
@@ -38,24 +38,16 @@ GERNTSA_POLARITY = {name: name for name in STANCES}
 RUSENTNE_POLARITY = {"-1": "negative", "0": "neutral", "1": "positive"}
 NEWSMTSC_TEST = ("devtest_rw", "devtest_mt")
 RUSENTNE_TEST = "validation_data_labeled"
-STANCE_LABELS = LabelSet(("attribution", "hedging", "loaded"))  # unknown on stance rows; needed to build them
+STANCE_LABELS = LabelSet.of(DEFAULT_LABELS)  # unknown on stance rows; needed to build them
 VALIDATION_FRACTION = 0.1  # of a training file's sentences, held out for early stopping and calibration
+# Sentences are read at any length (check_text's max_chars=None): stance inputs are cut to a window
+# around their target, so a long "sentence" (NewsMTSC has a 2,814-character one in a test file) is kept.
 
 
 def train_or_validation(text: str) -> str:
     """The split of a row from a corpus' training file: validation for a fixed hash share of sentences
     (all targets of a sentence together), never test, which the corpus' own test file provides."""
     return hash_split(text, VALIDATION_FRACTION, 0.0)
-
-
-def check_text(value: object, path: Path, line: int, field: str) -> str:
-    """A usable sentence of any length: stance inputs are cut to a window around their target, so a
-    long "sentence" (NewsMTSC has a 2,814-character one in a test file) is kept, not refused."""
-    if not isinstance(value, str) or not value.strip():
-        raise DataError(path, line, field, "must be a non-empty string")
-    if problem := text_problem(value):
-        raise DataError(path, line, field, problem)
-    return value
 
 
 def stance_example(text: str, start: object, end: object, stance: str, labels: LabelSet, *, lang: str, id: str,
@@ -92,7 +84,7 @@ def read_newsmtsc(path: Path, labels: LabelSet) -> Iterator[Example]:
             text, targets = row["sentence_normalized"], row["targets"]
         except (KeyError, TypeError) as error:
             raise DataError(file, line, "<row>", f"not a NewsMTSC row ({error})") from None
-        text = check_text(text, file, line, "sentence_normalized")
+        text = check_text(text, file, line, "sentence_normalized", max_chars=None)
         for k, target in enumerate(targets):
             if target.get("polarity") not in NEWSMTSC_POLARITY:
                 raise DataError(file, line, f"targets[{k}].polarity", f"expected 2, 4 or 6, got {target.get('polarity')!r}")
@@ -118,8 +110,8 @@ def read_gerntsa(path: Path, labels: LabelSet) -> Iterator[Example]:
             raise DataError(file, where, "<record>", f"not a GerNTSA record ({error})") from None
         if polarity not in GERNTSA_POLARITY:
             raise DataError(file, where, "sentiment.polarity", f"expected one of {STANCES}, got {polarity!r}")
-        yield stance_example(check_text(text, file, where, "opinion_snippet"), anchor.get("from"), anchor.get("to"),
-                             polarity, labels, lang="de", id=f"gerntsa:{row.get('id', where)}", split=None,
+        yield stance_example(check_text(text, file, where, "opinion_snippet", max_chars=None), anchor.get("from"),
+                             anchor.get("to"), polarity, labels, lang="de", id=f"gerntsa:{row.get('id', where)}", split=None,
                              path=file, line=where)
 
 
@@ -138,7 +130,7 @@ def read_rusentne(path: Path, labels: LabelSet) -> Iterator[Example]:
                 start, end = int(row["entity_pos_start_rel"]), int(row["entity_pos_end_rel"])
             except (KeyError, TypeError, ValueError):
                 raise DataError(file, line, "entity_pos_start_rel", "entity offsets must be integers") from None
-            yield stance_example(check_text(row.get("sentence"), file, line, "sentence"), start, end,
+            yield stance_example(check_text(row.get("sentence"), file, line, "sentence", max_chars=None), start, end,
                                  RUSENTNE_POLARITY[row["label"]], labels, lang="ru",
                                  id=f"rusentne:{Path(name).stem}:{line}", path=file, line=line,
                                  split="test" if test else train_or_validation(row["sentence"]))
@@ -169,26 +161,16 @@ def validate_stance(root: Path, corpora: Path | None = None) -> CorpusReport:
     """Check every stance annotation file under ``root`` against the archives; collect (not raise)
     problems: the row schema, unique ids, one split per sentence, and the ``SHA256SUMS``."""
     report = CorpusReport()
-    archives = corpora or corpora_root()
-    seen: set[str] = set()
     sentence_split: dict[tuple, str] = {}
-    for path in files_under(root, ".jsonl"):
-        try:
-            for _, line, row in json_rows(path):
-                try:
-                    example = check_stance_row(row, resolve(archives, row, path, line), path, line, STANCE_LABELS)
-                except DataError as error:
-                    report.errors.append(str(error))
-                    continue
-                if example.id in seen:
-                    report.errors.append(f"{path}:{line}: field 'id': {example.id} appears twice")
-                seen.add(example.id)
-                key = (row["corpus"], row["doc"], row["start"], row["end"])
-                if sentence_split.setdefault(key, example.split) != example.split:
-                    report.errors.append(f"{path}:{line}: field 'split': the sentence is in two splits")
-                report.count(example)
-        except DataError as error:  # malformed JSON: the rest of that file cannot be trusted
-            report.errors.append(str(error))
+
+    def check(row: dict, text: str, path: Path, line: int) -> Example:
+        return check_stance_row(row, text, path, line, STANCE_LABELS)
+
+    for path, line, row, example in checked_rows(root, check, report, corpora):
+        key = (row["corpus"], row["doc"], row["start"], row["end"])
+        if sentence_split.setdefault(key, example.split) != example.split:
+            report.errors.append(f"{path}:{line}: field 'split': the sentence is in two splits")
+        report.count(example)
     report.errors += checksum_problems(root)
     return report
 
