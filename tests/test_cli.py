@@ -234,6 +234,7 @@ def test_mistyped_columns_and_broken_model_dirs_are_named(trained_model_dir, tmp
     for broken, problem in ((lambda d: (d / "config.json").write_text('{"labels": '), "config.json: not valid JSON"),
                             (lambda d: (d / "tokenizer.json").unlink(), "no tokenizer.json"),
                             (set_config_value("max_seq_length", "abc"), "config.json: max_seq_length must be"),
+                            (set_config_value("voice_threshold", 1.5), "config.json: voice_threshold must be"),
                             (set_config_value("thresholds", {"hedging": "high"}), "config.json: thresholds['hedging']")):
         model = tmp_path / f"model-{len(list(tmp_path.iterdir()))}"
         shutil.copytree(trained_model_dir, model)

@@ -40,6 +40,8 @@ QUOTES = {"\"": "\"", "“": "”", "„": "“", "«": "»", "‹": "›", "「
 def inside_quotes(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` lies between a pair of quotation marks of any language ("…", „…“,
     «…», »…«, „…”, 「…」): a silver signal that words are a source's, for corpora without voice."""
+    if end - start >= 2 and QUOTES.get(text[start]) == text[end - 1]:
+        return True  # the span carries its own marks: 'playing politics'
     for opening, closing in QUOTES.items():
         before = text.rfind(opening, 0, start)
         if before >= 0 and text.find(closing, end) >= 0 and text.find(closing, before + 1, start) < 0:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from slant.data.records import inside_quotes
+
 
 @dataclass(frozen=True)
 class EvidenceSpan:
@@ -61,7 +63,7 @@ def decode_evidence(
     probs: np.ndarray, offsets: Sequence[tuple[int, int]], text: str, names: Sequence[str],
     flagged: Sequence[str], shift: int = 0, base: int = 0,
     select: Callable[[np.ndarray, float], np.ndarray] = threshold_or_argmax, voiced: Collection[str] = ("loaded",),
-    thresholds: Mapping[str, float] | None = None,
+    thresholds: Mapping[str, float] | None = None, voice_threshold: float = 0.8,
 ) -> list[EvidenceSpan]:
     """Turn token probabilities of one sentence into word-level spans for its flagged labels.
 
@@ -76,6 +78,8 @@ def decode_evidence(
         base: offset of ``text`` in the article, added to every span.
         voiced: labels whose spans get a voice (the config's ``term`` labels).
         thresholds: token threshold per label (missing labels: 0.5).
+        voice_threshold: a term inside quotation marks is ``quoted``; outside them, only when the
+            mean quoted-voice probability of its tokens reaches this (indirect speech).
     """
     # Only tokens that carry a letter or digit can be evidence: a best token that is punctuation
     # would widen to nothing and leave a flagged label without a span.
@@ -93,7 +97,10 @@ def decode_evidence(
                 continue
             voice = None
             if name in voiced:
-                voice = "quoted" if probs[run, -1].mean() >= 0.5 else "authorial"
+                # Marks are the surest sign of a source's words; without them the learned channel
+                # leans towards "quoted" for the outlet's own terms, hence the higher bar.
+                quoted = inside_quotes(text, start, end) or probs[run, -1].mean() >= voice_threshold
+                voice = "quoted" if quoted else "authorial"
             spans.append(EvidenceSpan(name, base + start, base + end, text[start:end],
                                       round(float(probs[run, j].max()), 4), voice))
     return spans

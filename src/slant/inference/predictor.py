@@ -463,7 +463,8 @@ class Predictor:
             # Overlapping windows can find the same words twice: keep each span once.
             evidence = {(e.label, e.start, e.end): e for e in reversed(decode_evidence(
                 token_probs, offsets, text, self.labels, flagged, shift=len(self.config.text_prefix), base=start,
-                voiced=self._voiced, thresholds=evidence_thresholds))}
+                voiced=self._voiced, thresholds=evidence_thresholds,
+                voice_threshold=self.config.voice_threshold))}
             preds.append(SentencePrediction(
                 text=text, start=start, end=start + len(text),
                 scores={n: round(float(p), 6) for n, p in zip(self.labels, row)},

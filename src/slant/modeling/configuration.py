@@ -23,6 +23,8 @@ class SlantConfig(PretrainedConfig):
             fitted on validation for whole-cue spans).
         label_kinds: per label, ``"cue"`` (evidence spans) or ``"term"`` (spans with a voice);
             default: ``loaded`` is a term, every other label a cue.
+        voice_threshold: a term outside quotation marks is ``quoted`` when the mean quoted-voice
+            probability of its tokens reaches this (inside marks it always is).
         text_prefix: prepended to every sentence before tokenisation (e5 uses ``"query: "``).
         max_seq_length: tokens per window; longer sentences are read in overlapping windows.
         classifier_dropout: dropout before both heads while training.
@@ -42,6 +44,7 @@ class SlantConfig(PretrainedConfig):
         temperatures: Mapping[str, float] | None = None,
         evidence_thresholds: Mapping[str, float] | None = None,
         label_kinds: Mapping[str, str] | None = None,
+        voice_threshold: float = 0.8,
         text_prefix: str = "",
         max_seq_length: int = 128,
         classifier_dropout: float = 0.1,
@@ -65,6 +68,10 @@ class SlantConfig(PretrainedConfig):
         bad = {name: kind for name, kind in self.label_kinds.items() if kind not in (CUE, TERM)}
         if bad:
             raise ValueError(f"label_kinds must be {CUE!r} or {TERM!r}, got {bad}")
+        if isinstance(voice_threshold, bool) or not isinstance(voice_threshold, (int, float)) \
+                or not 0.0 <= voice_threshold <= 1.0:
+            raise ValueError(f"voice_threshold must be a probability in [0, 1], got {voice_threshold!r}")
+        self.voice_threshold = float(voice_threshold)
         self.text_prefix = text_prefix
         if isinstance(max_seq_length, bool) or not isinstance(max_seq_length, int) or max_seq_length < 2:
             raise ValueError(f"max_seq_length must be a whole number of tokens >= 2, got {max_seq_length!r}")
