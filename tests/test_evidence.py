@@ -79,7 +79,7 @@ def test_a_flagged_sentence_without_letters_has_no_evidence_and_no_crash():
     assert decode_evidence(probs, emoji_offsets, "😡", NAMES, list(NAMES), shift=len(PREFIX)) == []
 
 
-def test_voice_follows_quotation_marks_then_a_high_bar_for_the_learned_channel():
+def test_voice_follows_quotations_scare_quotes_and_a_high_bar_outside_marks():
     def voice(text: str, term: str, quoted_prob: float) -> str:
         start = text.index(term)
         offs = [(0, 0), (start + len(PREFIX), start + len(term) + len(PREFIX)), (0, 0)]
@@ -89,17 +89,11 @@ def test_voice_follows_quotation_marks_then_a_high_bar_for_the_learned_channel()
         assert span.text == term
         return span.voice
 
-    assert voice('They were "terrorists".', "terrorists", 0.1) == "quoted"   # marks win over the channel
-    assert voice("Es sei ein «Regime», so der Minister.", "Regime", 0.0) == "quoted"
+    assert voice('He said: "They are terrorists and thugs".', "terrorists", 0.1) == "quoted"  # a source's quotation
+    assert voice("Es sei ein «Regime der Angst», so der Minister.", "Regime", 0.0) == "quoted"
+    assert voice('They were "terrorists".', "terrorists", 0.3) == "authorial"  # scare quotes: the channel decides
+    assert voice("les « élites » ont encore gagné", "élites", 0.6) == "quoted"
     assert voice("The regime fell.", "regime", 0.7) == "authorial"          # unmarked: 0.7 is not enough
     assert voice("He said the regime fell.", "regime", 0.9) == "quoted"     # indirect speech, confident channel
     assert decode_evidence(np.zeros((3, 4)), [(0, 0)] * 3, "x", NAMES, ["loaded"]) == []
 
-
-def test_inside_quotes_counts_a_span_that_carries_its_own_marks():
-    from slant.data.records import inside_quotes
-
-    text = "criticised for ‘playing politics’ again"
-    assert inside_quotes(text, text.index("‘"), text.index("’") + 1)
-    assert inside_quotes(text, text.index("playing"), text.index("’"))
-    assert not inside_quotes(text, 0, len("criticised"))

@@ -37,16 +37,28 @@ def normalise(text: str) -> str:
 QUOTES = {"\"": "\"", "“": "”", "„": "“", "«": "»", "‹": "›", "「": "」", "『": "』", "‚": "‘", "‘": "’", "»": "«"}
 
 
-def inside_quotes(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` lies between a pair of quotation marks of any language ("…", „…“,
-    «…», »…«, „…”, 「…」): a silver signal that words are a source's, for corpora without voice."""
-    if end - start >= 2 and QUOTES.get(text[start]) == text[end - 1]:
-        return True  # the span carries its own marks: 'playing politics'
+def quotation_around(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Bounds ``(first, last + 1)`` of the quoted words around ``text[start:end]``, between a pair of
+    quotation marks of any language ("…", „…“, «…», »…«, 「…」), or ``None`` outside quotations."""
     for opening, closing in QUOTES.items():
         before = text.rfind(opening, 0, start)
-        if before >= 0 and text.find(closing, end) >= 0 and text.find(closing, before + 1, start) < 0:
-            return True
-    return False
+        after = text.find(closing, end)
+        if before >= 0 and after >= 0 and text.find(closing, before + 1, start) < 0:
+            return before + 1, after
+    return None
+
+
+def inside_quotes(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside a quotation: a silver signal that words are a source's,
+    for corpora without voice."""
+    return quotation_around(text, start, end) is not None
+
+
+def scare_quoted(text: str, start: int, end: int) -> bool:
+    """Whether the quotation around ``text[start:end]`` holds nothing but these words (« élites »):
+    scare quotes, which an outlet also uses in its own voice, unlike a longer quotation of a source."""
+    bounds = quotation_around(text, start, end)
+    return bounds is not None and not text[bounds[0]:start].strip(" ,.;:!?'") and not text[end:bounds[1]].strip(" ,.;:!?'")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slant.data.records import inside_quotes
+from slant.data.records import inside_quotes, scare_quoted
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,20 @@ def threshold_or_argmax(column: np.ndarray, threshold: float = 0.5) -> np.ndarra
     return selected if selected.any() else column == column.max()
 
 
+def term_voice(text: str, start: int, end: int, channel: float, voice_threshold: float = 0.8) -> str:
+    """``"quoted"`` or ``"authorial"`` for the term ``text[start:end]``, given ``channel``, the mean
+    quoted-voice probability of its tokens.
+
+    Words inside a longer quotation are a source's. Scare quotes around the term alone are used by
+    sources and outlets alike, so the channel decides at 0.5. Outside quotation marks only indirect
+    speech is quoted, and the channel leans towards "quoted" for the outlet's own terms there, hence
+    the higher ``voice_threshold`` (``bench/voice.py`` compares these rules).
+    """
+    if inside_quotes(text, start, end):
+        return "quoted" if not scare_quoted(text, start, end) or channel >= 0.5 else "authorial"
+    return "quoted" if channel >= voice_threshold else "authorial"
+
+
 def decode_evidence(
     probs: np.ndarray, offsets: Sequence[tuple[int, int]], text: str, names: Sequence[str],
     flagged: Sequence[str], shift: int = 0, base: int = 0,
@@ -78,8 +92,7 @@ def decode_evidence(
         base: offset of ``text`` in the article, added to every span.
         voiced: labels whose spans get a voice (the config's ``term`` labels).
         thresholds: token threshold per label (missing labels: 0.5).
-        voice_threshold: a term inside quotation marks is ``quoted``; outside them, only when the
-            mean quoted-voice probability of its tokens reaches this (indirect speech).
+        voice_threshold: see :func:`term_voice`.
     """
     # Only tokens that carry a letter or digit can be evidence: a best token that is punctuation
     # would widen to nothing and leave a flagged label without a span.
@@ -97,10 +110,7 @@ def decode_evidence(
                 continue
             voice = None
             if name in voiced:
-                # Marks are the surest sign of a source's words; without them the learned channel
-                # leans towards "quoted" for the outlet's own terms, hence the higher bar.
-                quoted = inside_quotes(text, start, end) or probs[run, -1].mean() >= voice_threshold
-                voice = "quoted" if quoted else "authorial"
+                voice = term_voice(text, start, end, float(probs[run, -1].mean()), voice_threshold)
             spans.append(EvidenceSpan(name, base + start, base + end, text[start:end],
                                       round(float(probs[run, j].max()), 4), voice))
     return spans

@@ -24,7 +24,7 @@ class SlantConfig(PretrainedConfig):
         label_kinds: per label, ``"cue"`` (evidence spans) or ``"term"`` (spans with a voice);
             default: ``loaded`` is a term, every other label a cue.
         voice_threshold: a term outside quotation marks is ``quoted`` when the mean quoted-voice
-            probability of its tokens reaches this (inside marks it always is).
+            probability of its tokens reaches this (see ``slant.inference.evidence.term_voice``).
         text_prefix: prepended to every sentence before tokenisation (e5 uses ``"query: "``).
         max_seq_length: tokens per window; longer sentences are read in overlapping windows.
         classifier_dropout: dropout before both heads while training.
