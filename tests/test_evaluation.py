@@ -156,3 +156,22 @@ def test_evaluate_refuses_splits_that_differ_from_training_and_warns_on_validati
     with caplog.at_level("WARNING"):
         evaluate(replace(fast, split="validation"))
     assert "optimistic" in caplog.text
+
+
+def test_evidence_thresholds_are_fitted_only_on_enough_sentences(trained_model_dir):
+    from datasets import Dataset
+
+    from slant.evaluation.run import EVIDENCE_GRID, tune_evidence_thresholds
+    from slant.inference.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(trained_model_dir, device="cpu")
+    predictor.thresholds = [0.0] * len(predictor.labels)  # flag everything: every gold span is scored
+    text = "The minister said the plan had failed."
+    said = [{"label": "attribution", "start": text.index("said"), "end": text.index("said") + 4}]
+    split = Dataset.from_dict({"text": [text] * 3, "spans": [json.dumps(said)] * 3})
+    predictor.config.evidence_thresholds = {n: 0.999 for n in predictor.labels}  # off the grid
+    before = dict(predictor.config.evidence_thresholds)
+    assert tune_evidence_thresholds(predictor, split) == before          # 3 sentences: too few to fit
+    fitted = tune_evidence_thresholds(predictor, split, min_sentences=3)
+    assert fitted["attribution"] in EVIDENCE_GRID                        # fitted from the grid
+    assert all(fitted[n] == 0.999 for n in predictor.labels if n != "attribution")  # no gold spans: kept
