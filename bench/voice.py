@@ -5,8 +5,9 @@
 Every gold ``loaded`` span with a voice is judged by each rule, whether or not the model flags the
 sentence, so the rules are compared on the same spans in one forward pass: the learned quoted-voice
 channel alone (mean token probability >= 0.5, slant's rule until round 5), quotation marks alone,
-and marks first with the channel deciding unmarked spans at several bars (slant now: the model's
-``voice_threshold``). Pick on rows the model never trained on (validation, or a fresh annotation
+marks first with the channel deciding unmarked spans at several bars, and slant's own rule
+(:func:`slant.inference.evidence.term_voice`: scare quotes go to the channel at 0.5) at the same bars
+(the model's ``voice_threshold``). Pick on rows the model never trained on (validation, or a fresh annotation
 round before it joins the training data); report on test.
 """
 
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 import numpy as np
 
 from slant.config import DataConfig, SourceConfig
 from slant.data.loading import load_splits
-from slant.data.records import inside_quotes, scare_quoted
-from slant.inference.evidence import widen_to_words
+from slant.data.records import quotation_kind
+from slant.inference.evidence import term_voice, widen_to_words
 from slant.inference.predictor import Predictor
 from slant.labels import LabelSet
 
@@ -40,7 +42,7 @@ def main() -> None:
     split = load_splits(DataConfig(sources={"data": source}), LabelSet.of(predictor.labels)).splits[args.split]
     _, tokens = predictor.token_scores(split["text"])
     shift = len(predictor.config.text_prefix)
-    spans = []  # (inside marks, scare quotes, mean quoted-voice probability, gold voice)
+    spans = []  # (text, start, end, mean quoted-voice probability, gold voice)
     for text, row, (token_probs, offsets) in zip(split["text"], split["spans"], tokens):
         for span in json.loads(row):
             if span["label"] != "loaded" or not span.get("voice"):
@@ -50,19 +52,23 @@ def main() -> None:
             channel = float(np.mean(token_probs[mine, -1])) if mine else 0.0
             # Decoded spans never carry their own quotation marks: judge the words as the predictor sees them.
             start, end = widen_to_words(text, span["start"], span["end"])
-            spans.append((inside_quotes(text, start, end), scare_quoted(text, start, end), channel, span["voice"]))
+            spans.append((text, start, end, channel, span["voice"]))
     if not spans:
         raise SystemExit(f"no loaded span with a voice in the {args.split} split of {args.data}")
-    print(f"{len(spans)} gold loaded spans ({sum(m for m, *_ in spans)} inside quotation marks, "
-          f"{sum(s for _, s, *_ in spans)} of them scare quotes; {sum(v == 'quoted' for *_, v in spans)} "
+    kinds = [quotation_kind(text, start, end) for text, start, end, _, _ in spans]
+    print(f"{len(spans)} gold loaded spans ({sum(k is not None for k in kinds)} inside quotation marks, "
+          f"{kinds.count('scare')} of them scare quotes; {sum(v == 'quoted' for *_, v in spans)} "
           f"quoted) in the {args.split} split of {args.data}\n")
-    rules = {"channel >= 0.5 (no marks)": lambda m, s, c: c >= 0.5, "quotation marks only": lambda m, s, c: m}
-    rules |= {f"marks, else channel >= {bar}": (lambda m, s, c, bar=bar: m or c >= bar) for bar in BARS}
-    rules |= {f"marks (scare quotes: channel >= 0.5), else channel >= {bar}":
-              (lambda m, s, c, bar=bar: c >= 0.5 if s else m or c >= bar) for bar in BARS}
+    Rule = Callable[[str, int, int, float], bool]  # (text, start, end, channel) -> quoted?
+    rules: dict[str, Rule] = {"channel >= 0.5 (no marks)": lambda t, s, e, c: c >= 0.5,
+                              "quotation marks only": lambda t, s, e, c: quotation_kind(t, s, e) is not None}
+    rules |= {f"marks, else channel >= {bar}": (lambda t, s, e, c, bar=bar: quotation_kind(t, s, e) is not None
+                                                or c >= bar) for bar in BARS}
+    rules |= {f"slant's rule (scare quotes: channel >= 0.5), voice_threshold {bar}":
+              (lambda t, s, e, c, bar=bar: term_voice(t, s, e, c, bar) == "quoted") for bar in BARS}
     print("| rule | voice accuracy |\n|---|---|")
     for title, quoted in rules.items():
-        accuracy = np.mean([("quoted" if quoted(m, s, c) else "authorial") == gold for m, s, c, gold in spans])
+        accuracy = np.mean([("quoted" if quoted(t, s, e, c) else "authorial") == gold for t, s, e, c, gold in spans])
         print(f"| {title} | {accuracy:.3f} |")
 
 

@@ -54,11 +54,15 @@ def inside_quotes(text: str, start: int, end: int) -> bool:
     return quotation_around(text, start, end) is not None
 
 
-def scare_quoted(text: str, start: int, end: int) -> bool:
-    """Whether the quotation around ``text[start:end]`` holds nothing but these words (« élites »):
-    scare quotes, which an outlet also uses in its own voice, unlike a longer quotation of a source."""
+def quotation_kind(text: str, start: int, end: int) -> str | None:
+    """``"scare"`` when the quotation around ``text[start:end]`` holds nothing but these words
+    (« élites »), which an outlet also uses in its own voice; ``"quotation"`` for a longer quotation,
+    a source's words; ``None`` outside quotation marks."""
     bounds = quotation_around(text, start, end)
-    return bounds is not None and not text[bounds[0]:start].strip(" ,.;:!?'") and not text[end:bounds[1]].strip(" ,.;:!?'")
+    if bounds is None:
+        return None
+    alone = not text[bounds[0]:start].strip(" ,.;:!?'") and not text[end:bounds[1]].strip(" ,.;:!?'")
+    return "scare" if alone else "quotation"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slant.data.records import inside_quotes, scare_quoted
+from slant.data.records import quotation_kind
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,8 @@ def term_voice(text: str, start: int, end: int, channel: float, voice_threshold:
     speech is quoted, and the channel leans towards "quoted" for the outlet's own terms there, hence
     the higher ``voice_threshold`` (``bench/voice.py`` compares these rules).
     """
-    if inside_quotes(text, start, end):
-        return "quoted" if not scare_quoted(text, start, end) or channel >= 0.5 else "authorial"
-    return "quoted" if channel >= voice_threshold else "authorial"
+    bar = {"quotation": 0.0, "scare": 0.5, None: voice_threshold}[quotation_kind(text, start, end)]  # 0: always
+    return "quoted" if channel >= bar else "authorial"
 
 
 def decode_evidence(
