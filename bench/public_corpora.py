@@ -9,7 +9,6 @@ Prints a Markdown table (paste it into docs/results.md with the command that mad
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import tempfile

@@ -16,7 +16,7 @@ def run(script: str, *overrides: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def tiny_overrides(tiny_encoder_dir, corpus_dir):
-    return [f"model=hub", f"model.name_or_path={tiny_encoder_dir}", "model.max_length=32",
+    return ["model=hub", f"model.name_or_path={tiny_encoder_dir}", "model.max_length=32",
             "data=starter", f"data.sources.starter.path={corpus_dir}", "trainer.max_steps=3", "trainer.optim=adamw_torch"]
 
 

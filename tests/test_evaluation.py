@@ -144,24 +144,56 @@ def test_training_metrics_equal_what_evaluate_reports_on_the_same_split(eval_cfg
         assert trained[key] == evaluated[key], key
 
 
-def test_evaluate_refuses_splits_that_differ_from_training_and_warns_on_validation(eval_cfg, caplog):
+def test_evaluate_warns_that_validation_numbers_are_optimistic(eval_cfg, caplog):
     from dataclasses import replace
 
-    fast = replace(eval_cfg, bootstrap=0, baselines=False, plots=False)
-    moved = replace(fast, data=replace(fast.data, test_fraction=0.5))  # another split of the same files
-    with pytest.raises(ValueError, match=r"source 'tiny': trained on splits [0-9a-f]{64}, evaluating [0-9a-f]{64}"
-                                         r".*allow_split_mismatch=true"):
-        evaluate(moved)
-    assert evaluate(replace(moved, allow_split_mismatch=True))["n_sentences"] > 0
     with caplog.at_level("WARNING"):
-        evaluate(replace(fast, split="validation"))
+        evaluate(replace(eval_cfg, bootstrap=0, baselines=False, plots=False, split="validation"))
     assert "optimistic" in caplog.text
+
+
+def test_rows_added_to_validation_or_test_keep_the_split_check_passing(eval_cfg, corpus_dir, tmp_path):
+    from dataclasses import replace
+
+    grown = tmp_path / "grown"
+    grown.mkdir()
+    added = [{"id": "new-1", "lang": "en", "text": "Officials said the bridge would reopen.", "split": "validation",
+              "attribution": 1, "hedging": 0, "loaded": 0},
+             {"id": "new-2", "lang": "en", "text": "The regime's thugs beat protesters.", "split": "test",
+              "attribution": 0, "hedging": 0, "loaded": 1}]
+    text = (corpus_dir / "tiny.jsonl").read_text(encoding="utf-8") + "".join(json.dumps(r) + "\n" for r in added)
+    (grown / "tiny.jsonl").write_text(text, encoding="utf-8")
+    fast = replace(eval_cfg, bootstrap=0, baselines=False, plots=False,
+                   data=replace(eval_cfg.data, sources={"tiny": SourceConfig(path=str(grown))}))
+    assert evaluate(fast)["n_sentences"] == evaluate(replace(fast, data=eval_cfg.data))["n_sentences"] + 1
+    moved = json.loads((corpus_dir / "tiny.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert moved["split"] != "train"
+    (grown / "tiny.jsonl").write_text(text + json.dumps({**moved, "id": "x", "split": "train"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"source 'tiny': trained on [0-9a-f]{12}, now [0-9a-f]{12} "
+                                         r"\(train_fingerprints\).*allow_split_mismatch=true"):
+        evaluate(fast)  # a row the model never trained on now sits in train: refused
+    assert evaluate(replace(fast, allow_split_mismatch=True))["n_sentences"] > 0
+
+
+def test_refit_on_the_training_validation_rows_reproduces_the_trained_decisions(eval_cfg, trained_model_dir, tmp_path):
+    from dataclasses import replace
+
+    trained = json.loads((trained_model_dir / "config.json").read_text())
+    fast = replace(eval_cfg, bootstrap=0, baselines=False, plots=False, refit_to=str(tmp_path / "refit"))
+    metrics = evaluate(fast)
+    refit = json.loads((tmp_path / "refit" / "config.json").read_text())
+    assert metrics["model_dir"] == str(tmp_path / "refit")
+    assert refit["training"]["refitted_on"]["model_dir"] == str(trained_model_dir)
+    for key in ("thresholds", "temperatures"):
+        assert refit[key] == pytest.approx(trained[key], rel=1e-4), key
+    assert refit["evidence_thresholds"] == trained["evidence_thresholds"]
+    assert (tmp_path / "refit" / "model.safetensors").is_file() and trained_model_dir.exists()
 
 
 def test_evidence_thresholds_are_fitted_only_on_enough_sentences(trained_model_dir):
     from datasets import Dataset
 
-    from slant.evaluation.run import EVIDENCE_GRID, tune_evidence_thresholds
+    from slant.evaluation.fitting import EVIDENCE_GRID, tune_evidence_thresholds
     from slant.inference.predictor import Predictor
 
     predictor = Predictor.from_pretrained(trained_model_dir, device="cpu")

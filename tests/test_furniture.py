@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from slant.inference.furniture import furniture_reasons, line_model
+from slant.inference.furniture import line_model
 from slant.inference.furniture_rules import rule_reason
 from slant.inference.segmentation import CONTENT, NON_CONTENT, split_sentences
 

@@ -124,3 +124,16 @@ def test_model_card_reports_provenance_data_labels_and_metrics(trained_model_dir
     for needle in ("## Base model", "## Training data", "| tiny | slant |", "## Labels and decisions",
                    "| loaded | term |", "## Intended use", "## Limitations", f"{metrics['test']['f1_macro']:.3f}"):
         assert needle in card
+
+
+def test_max_pool_reads_only_the_tokens_the_mask_keeps():
+    from slant.modeling.heads import max_pool
+
+    hidden = torch.tensor([[[1.0, -5.0], [3.0, -2.0], [9.0, 9.0]]])  # the last token is padding
+    mask = torch.tensor([[1, 1, 0]])
+    assert torch.equal(max_pool(hidden, mask), torch.tensor([[3.0, -2.0]]))
+
+
+def test_unknown_pooling_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="mean_max"):
+        SlantConfig(pooling="attention")

@@ -1,7 +1,6 @@
 import json
 import math
 
-import numpy as np
 import pytest
 import torch
 from slant.modeling.checkpoint import build_model, encoder_blocks, load_model
@@ -56,6 +55,23 @@ def test_train_saves_one_hugging_face_model_with_a_card(train_cfg):
     assert {"validation", "test"} <= set(metrics) and "f1/hedging" in metrics["validation"]
     card = (result.model_dir / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: slant") and f"{metrics['test']['f1_macro']:.3f}" in card
+
+
+def test_mean_max_pooling_trains_saves_and_reloads_with_the_same_scores(train_cfg):
+    train_cfg.model.pooling = "mean_max"
+    model_dir = train(train_cfg).model_dir
+    assert json.loads((model_dir / "config.json").read_text())["pooling"] == "mean_max"
+    model, tokenizer = load_model(model_dir)
+    assert model.classifier.in_features == 2 * model.config.hidden_size
+    batch = tokenizer(["the army called them terrorists", "police arrested two men"], padding=True,
+                      return_tensors="pt")
+    model.eval()
+    with torch.no_grad():
+        logits = model(**batch).logits
+    again, _ = load_model(model_dir)
+    again.eval()
+    with torch.no_grad():
+        assert torch.allclose(logits, again(**batch).logits)
 
 
 def test_frozen_embeddings_do_not_move(train_cfg):

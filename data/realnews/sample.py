@@ -16,6 +16,9 @@ base rates are not the news'; it never feeds validation or test). Ids continue a
 enrichment rows, so a second round never reuses one. ``--exclude`` leaves out the sentences of earlier
 pools (annotators already read them).
 
+``--validation`` grows the validation split: whole validation-split documents that no shipped row
+uses, with ids after the shipped annotations'. The test split is never grown or redrawn.
+
 ``--rank-with MODEL_DIR --take N`` keeps N sentences per language for annotators to label in full
 (uncertainty sampling): a third with the model's highest ``loaded`` score, a third with the highest
 ``hedging`` score (mostly false alarms of the current model and rare positives) and a third at random,
@@ -113,13 +116,13 @@ def annotated_texts(root: Path, lang: str) -> set[str]:
     return texts
 
 
-def next_enrichment_id(lang: str) -> int:
-    """The first enrichment id number of ``lang`` that no shipped enrichment row uses."""
-    path = Path(__file__).parent / "enrichment" / f"{lang}.jsonl"
+def next_id(lang: str, folder: str) -> int:
+    """The first id number of ``lang`` that no shipped row of ``folder`` (annotations, enrichment) uses."""
+    path = Path(__file__).parent / folder / f"{lang}.jsonl"
     if not path.exists():
         return 1
     ids = [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return 1 + max((int(i.rsplit("e", 1)[1]) for i in ids), default=0)
+    return 1 + max((int(i.rsplit("-", 1)[1].lstrip("e")) for i in ids), default=0)
 
 
 def seen_sentences(folder: Path | None, lang: str) -> set[tuple[str, str, int]]:
@@ -162,6 +165,8 @@ def main() -> None:
     parser.add_argument("--per-doc", type=int, default=30)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--enrich", action="store_true", help="train-split documents no annotation uses")
+    parser.add_argument("--validation", action="store_true",
+                        help="validation-split documents no annotation uses (grows validation, never test)")
     parser.add_argument("--langs", nargs="+", help="only these languages (default: all)")
     parser.add_argument("--exclude", type=Path, help="folder of an earlier pool whose sentences to leave out")
     parser.add_argument("--rank-with", type=Path, help="model directory for uncertainty sampling")
@@ -169,23 +174,27 @@ def main() -> None:
     args = parser.parse_args()
     if (args.exclude or args.rank_with) and not args.enrich:
         parser.error("--exclude and --rank-with only apply to --enrich pools")
+    if args.enrich and args.validation:
+        parser.error("--enrich and --validation draw different pools: choose one")
     args.out.mkdir(parents=True, exist_ok=True)
     for lang, sources in (ENRICH_SOURCES if args.enrich else SOURCES).items():
         if args.langs and lang not in args.langs:
             continue
         rows = []
         for corpus, share in sources:
-            extra = {"skip_docs": annotated_docs(lang, corpus), "only_split": "train"} if args.enrich else {}
+            extra = {}
+            if args.enrich or args.validation:
+                extra = {"skip_docs": annotated_docs(lang, corpus), "only_split": "train" if args.enrich else "validation"}
             rows += candidates(args.corpora, lang, corpus, round(args.per_lang * share), args.per_doc, args.seed,
                                **extra)
         seen = seen_sentences(args.exclude, lang)
         rows = [row for row in rows if (row["corpus"], row["doc"], row["start"]) not in seen]
-        if args.enrich:
+        if args.enrich or args.validation:
             known = annotated_texts(args.corpora, lang)
             rows = [row for row in rows if normalise(row["text"]) not in known]
         if args.rank_with and rows:
             rows = rank(rows, args.rank_with, args.take, args.seed)
-        first = next_enrichment_id(lang) if args.enrich else 1
+        first = next_id(lang, "enrichment") if args.enrich else next_id(lang, "annotations") if args.validation else 1
         for k, row in enumerate(rows, start=first):
             row["id"] = f"rn-{lang}-{'e' if args.enrich else ''}{k:04d}"
         with (args.out / f"{lang}.jsonl").open("w", encoding="utf-8") as handle:

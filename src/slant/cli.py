@@ -84,7 +84,6 @@ def score(args: argparse.Namespace) -> int:
     and its traceback on stderr, the others are still scored, and the exit code is 3.
     """
     from slant.inference.article_page import render_report
-    from slant.inference.predictor import Predictor
 
     if args.input != "-" and not Path(args.input).exists():
         raise UsageError(f"{args.input}: no such file or directory")

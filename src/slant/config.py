@@ -30,6 +30,7 @@ class ModelConfig:
     freeze_embeddings: bool = True
     freeze_layers: int = 0  # bottom encoder blocks kept fixed (with all embeddings): no backward below them
     classifier_dropout: Optional[float] = None
+    pooling: str = "mean"  # sentence head input: "mean", or "mean_max" (mean and maximum of the token vectors)
 
 
 @dataclass
@@ -104,6 +105,7 @@ class EvalConfig:
     plots: bool = True
     compare: Optional[str] = None
     allow_split_mismatch: bool = False
+    refit_to: Optional[str] = None  # a directory: refit thresholds and temperatures on this data's validation split, save there, evaluate that
 
 
 def register_configs() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from datasets import Dataset, DatasetDict, concatenate_datasets
+from datasets import DatasetDict, concatenate_datasets
 from transformers import (
     DataCollatorWithPadding,
     EarlyStoppingCallback,
@@ -35,10 +35,11 @@ from slant.config import EvalConfig, TrainConfig, TrainerOptions
 from slant.data.loading import load_splits, sentence_rows, stance_rows
 from slant.data.records import STANCES, Span
 from slant.data.targets import token_targets
-from slant.evaluation.calibration import calibrate, sigmoid
+from slant.evaluation.calibration import sigmoid
 from slant.evaluation.metrics import multilabel_metrics
-from slant.evaluation.run import score_split, split_report, tune_evidence_thresholds
-from slant.evaluation.stance import class_scores, fit_stance_temperature, stance_report
+from slant.evaluation.fitting import calibration_rows, fit_decisions
+from slant.evaluation.run import split_report
+from slant.evaluation.stance import class_scores, stance_report
 from slant.inference.predictor import Predictor
 from slant.labels import LabelSet
 from slant.modeling.checkpoint import build_model, save_model, write_metrics
@@ -354,18 +355,6 @@ def log_label_table(split: str, metrics: dict[str, float], labels: LabelSet) -> 
     log.info("  %-14s %.3f (micro %.3f)", "macro-F1", metrics["f1_macro"], metrics["f1_micro"])
 
 
-def calibration_rows(validation: Dataset, sources: list[str]) -> Dataset:
-    """The validation rows thresholds and temperatures are fitted on: those of ``sources`` if any, else all."""
-    if not sources:
-        return validation
-    chosen = validation.filter(lambda row: row["source"] in sources)
-    if len(chosen) == 0:
-        log.warning("no validation rows from %s (calibrate_on): calibrating on all validation rows", sources)
-        return validation
-    log.info("calibrating on %d validation rows of %s", len(chosen), sources)
-    return chosen
-
-
 def warn_if_collapsed(history: Sequence[Mapping[str, Any]]) -> bool:
     """Log an error when every validation evaluation had macro-F1 0: the encoder collapsed to
     predicting base rates (loss flat near its start, gradients shrinking), which a too-high learning
@@ -421,24 +410,16 @@ def train(cfg: TrainConfig) -> TrainResult:
     model.config.training = {
         "sources": {name: {"format": s.format, "path": s.path, "weight": s.weight} for name, s in cfg.data.sources.items()},
         "languages": sorted(set(data.splits["train"]["lang"])), "data_fingerprint": data.fingerprint,
-        "split_fingerprints": data.source_fingerprints,
+        "split_fingerprints": data.source_fingerprints, "train_fingerprints": data.train_fingerprints,
         "skipped_sources": list(data.skipped), "calibrated_on": list(cfg.data.calibrate_on) or "all validation rows",
         "seed": cfg.seed, "labels": list(labels.names),
     }
     model.config.slant_version = __version__
     scoring = EvalConfig(bootstrap=0)  # evaluate.py's defaults: same batch size, same device rule
-    predictor = Predictor(model, tokenizer, device=scoring.device, batch_size=scoring.batch_size, precision="fp32")
     sentences = {split: sentence_rows(rows) for split, rows in data.splits.items()}
-    tuning = calibration_rows(sentences["validation"], cfg.data.calibrate_on)
-    val_probs, _ = score_split(predictor, tuning)
-    val_true = np.asarray(tuning["labels"], dtype=np.float64).reshape(len(val_probs), -1)
-    calibration = calibrate(val_probs, val_true)  # the model's temperatures are still 1 here
-    model.set_temperatures(dict(zip(labels.names, calibration.temperatures.tolist())))
-    model.config.thresholds = dict(zip(labels.names, calibration.thresholds.tolist()))
-    model.config.evidence_thresholds = tune_evidence_thresholds(predictor, tuning)
     pairs = {split: stance_rows(rows) for split, rows in data.splits.items() if split != "train"}
-    if cfg.stance:
-        model.config.stance_temperature = fit_stance_temperature(predictor, pairs["validation"])
+    calibration = fit_decisions(model, tokenizer, calibration_rows(sentences["validation"], cfg.data.calibrate_on),
+                                pairs["validation"] if cfg.stance else None, scoring.device, scoring.batch_size)
     save_model(model_dir, model, tokenizer)
 
     # Score the saved model exactly as evaluate.py would.

@@ -29,6 +29,7 @@ class LoadedData:
     fingerprint: str
     skipped: tuple[str, ...] = ()
     source_fingerprints: dict[str, str] = field(default_factory=dict)
+    train_fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 def hash_split(key: str, validation_fraction: float, test_fraction: float) -> str:
@@ -142,6 +143,16 @@ def split_fingerprint(cfg: DataConfig, name: str) -> str:
     return digest.hexdigest()
 
 
+def train_fingerprint(examples: list[Example]) -> str:
+    """SHA-256 of the texts of a source's train rows, order-free. Equal at training and evaluation time
+    means no row the model trained on can be in another split (cross-split duplicates are dropped), even
+    if rows were added to validation or test since."""
+    digest = hashlib.sha256()
+    for text in sorted(ex.text for ex in examples if ex.split == "train"):
+        digest.update(hashlib.sha256(text.encode("utf-8")).digest())
+    return digest.hexdigest()
+
+
 def hash_files(digest: Any, root: Path) -> None:
     """Feed the relative name and bytes of ``root`` (a file) or of every file under it into ``digest``."""
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
@@ -158,13 +169,14 @@ def load_splits(cfg: DataConfig, labels: LabelSet, seed: int = 42) -> LoadedData
     if not cfg.sources:
         raise ValueError("data.sources is empty: configure at least one corpus")
     by_split: dict[str, list[Example]] = {split: [] for split in SPLITS}
-    skipped = []
+    skipped, trained = [], {}
     for name, source in sorted(cfg.sources.items()):
         rows = read_source(name, source, labels, cfg)
         if not rows and source.optional:
             skipped.append(name)
             continue
         counts = Counter(ex.split for ex in rows)
+        trained[name] = train_fingerprint(rows)
         log.info("source %s (%s, %s): %s", name, source.format, source.path, dict(counts))
         for split in SPLITS:
             part = [ex for ex in rows if ex.split == split]
@@ -176,7 +188,7 @@ def load_splits(cfg: DataConfig, labels: LabelSet, seed: int = 42) -> LoadedData
     splits = DatasetDict({s: to_dataset(rows, labels) for s, rows in by_split.items() if rows})
     used = {name: split_fingerprint(cfg, name) for name in sorted(cfg.sources) if name not in skipped}
     return LoadedData(splits=splits, fingerprint=fingerprint_sources(cfg), skipped=tuple(skipped),
-                      source_fingerprints=used)
+                      source_fingerprints=used, train_fingerprints=trained)
 
 
 def drop_cross_split_duplicates(by_split: dict[str, list[Example]]) -> None:

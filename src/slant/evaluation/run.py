@@ -7,8 +7,8 @@ paired comparison with a second model, ``metrics.json``, ``report.md`` and PNG p
 
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,12 @@ from slant.evaluation.baselines import fit_lexicon, fit_majority, fit_tfidf_lr
 from slant.evaluation.bootstrap import macro_f1_interval, paired_bootstrap
 from slant.evaluation.calibration import expected_calibration_error, logit, sigmoid
 from slant.config import EvalConfig
-from slant.data.loading import load_splits, sentence_rows, stance_rows
+from slant.data.loading import LoadedData, load_splits, sentence_rows, stance_rows
 from slant.labels import LabelSet
 from slant.evaluation.metrics import binarize, evidence_scores, multilabel_metrics, pr_auc, tune_thresholds
 from slant.atomic import write_json
+from slant.evaluation.fitting import calibration_rows, fit_decisions, gold_spans, score_split
+from slant.modeling.checkpoint import load_model, save_model
 from slant.inference.predictor import Predictor
 from slant.evaluation.report import markdown_report
 from slant.evaluation.stance import stance_report
@@ -40,11 +42,6 @@ def grouped_metrics(
         key: multilabel_metrics(y_true[keys == key], probs[keys == key], names, thresholds)
         for key in sorted(set(groups))
     }
-
-
-def gold_spans(split: Dataset) -> list[list[tuple[str, int, int, str | None]]]:
-    """Annotated evidence spans of each row as ``(label, start, end, voice)``."""
-    return [[(s["label"], s["start"], s["end"], s.get("voice")) for s in json.loads(row)] for row in split["spans"]]
 
 
 def targets(split: Dataset) -> np.ndarray:
@@ -85,45 +82,6 @@ def run_baselines(splits, split: Dataset, names: tuple[str, ...], cfg: EvalConfi
     return results
 
 
-def score_split(predictor: Predictor, split: Dataset) -> tuple[np.ndarray, list]:
-    """Calibrated probabilities ``(n, n_labels)`` and predictions with evidence for every row of ``split``.
-
-    The one scoring path: training calibrates and reports through it, and ``evaluate.py`` runs it.
-    """
-    preds = predictor(split["text"], progress=True)  # with evidence: the same forward pass as predict_proba
-    probs = np.array([[p.scores[n] for n in predictor.labels] for p in preds], dtype=np.float64)
-    return probs.reshape(len(preds), len(predictor.labels)), preds
-
-
-EVIDENCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
-# A threshold fitted on a handful of sentences follows their accidents (5 loaded sentences of
-# real-news validation chose 0.25, and the spans then spread to neighbouring words).
-MIN_EVIDENCE_SENTENCES = 20
-
-
-def tune_evidence_thresholds(predictor: Predictor, split: Dataset, grid: tuple[float, ...] = EVIDENCE_GRID,
-                             min_sentences: int = MIN_EVIDENCE_SENTENCES) -> dict[str, float]:
-    """Per label, the token threshold with the best character-overlap F1 of evidence spans on ``split``.
-
-    One forward pass; each threshold only re-decodes. A label keeps its current threshold when fewer
-    than ``min_sentences`` sentences of ``split`` have its gold spans and were flagged for it.
-    """
-    probs, tokens = predictor.token_scores(split["text"])
-    gold = gold_spans(split)
-    best = dict(predictor.config.evidence_thresholds)
-    scores: dict[str, float] = {}
-    for threshold in grid:
-        preds = predictor.decode(split["text"], probs, tokens, evidence_thresholds={n: threshold for n in predictor.labels})
-        result = evidence_scores([[(e.label, e.start, e.end, e.voice) for e in p.evidence] for p in preds], gold,
-                                 predictor.labels)
-        for name in predictor.labels:
-            f1 = result[f"evidence_f1/{name}"]
-            if result[f"evidence_n/{name}"] >= min_sentences and f1 > scores.get(name, -1.0):
-                best[name], scores[name] = threshold, f1
-    log.info("evidence thresholds %s (validation char-F1 %s)", best, {k: round(v, 3) for k, v in scores.items()})
-    return best
-
-
 def split_report(predictor: Predictor, split: Dataset, cfg: EvalConfig) -> dict[str, Any]:
     """Overall, per-language and per-source metrics, calibration and evidence scores of one split."""
     names = predictor.labels
@@ -155,12 +113,14 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
         The ``metrics.json`` content: ``overall``, ``by_language``, ``by_source``, ``calibration``,
         ``evidence``, ``baselines``, (with ``cfg.compare``) ``comparison`` and (with stance rows) ``stance``.
     """
+    if cfg.refit_to:
+        cfg = replace(cfg, model_dir=str(refit(cfg)))
     predictor = Predictor.from_pretrained(cfg.model_dir, device=cfg.device, batch_size=cfg.batch_size)
     names = predictor.labels
     data = load_splits(cfg.data, LabelSet.of(names), cfg.seed)
     if cfg.split not in data.splits:
         raise ValueError(f"split {cfg.split!r} not found; the data has {list(data.splits)}")
-    check_split_integrity(predictor.config.training, data.source_fingerprints, cfg)
+    check_split_integrity(predictor.config.training, data, cfg)
     split, pairs = sentence_rows(data.splits[cfg.split]), stance_rows(data.splits[cfg.split])
     metrics: dict[str, Any] = {
         "model_dir": str(cfg.model_dir), "split": cfg.split, "n_sentences": len(split), "seed": cfg.seed,
@@ -183,6 +143,29 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     return metrics
 
 
+def refit(cfg: EvalConfig) -> Path:
+    """Refit the decision settings of ``cfg.model_dir`` on the validation split of ``cfg.data`` (its
+    ``calibrate_on`` sources) and save the model to ``cfg.refit_to``; the weights are unchanged.
+
+    Raises:
+        ValueError: the data has no validation rows, or its splits differ from those the model was
+            trained with (unless ``allow_split_mismatch``).
+    """
+    model, tokenizer = load_model(cfg.model_dir)
+    data = load_splits(cfg.data, LabelSet.of(model.config.labels), cfg.seed)
+    if "validation" not in data.splits:
+        raise ValueError(f"refit_to needs validation rows; the data has {list(data.splits)}")
+    check_split_integrity(model.config.training, data, cfg)
+    rows = calibration_rows(sentence_rows(data.splits["validation"]), cfg.data.calibrate_on)
+    fit_decisions(model, tokenizer, rows, stance_rows(data.splits["validation"]), cfg.device, cfg.batch_size)
+    model.config.training = {**model.config.training, "refitted_on": {
+        "model_dir": str(cfg.model_dir), "sources": sorted(cfg.data.sources), "n_sentences": len(rows),
+        "data_fingerprint": data.fingerprint}}
+    log.info("refitted on %d validation sentences: thresholds %s", len(rows),
+             {k: round(v, 3) for k, v in model.config.thresholds.items()})
+    return save_model(Path(cfg.refit_to), model, tokenizer)
+
+
 def sentence_metrics(predictor: Predictor, splits: Any, split: Dataset, cfg: EvalConfig, out: Path) -> dict[str, Any]:
     """The sentence-label part of :func:`evaluate`: report, baselines, comparison and plots."""
     names = predictor.labels
@@ -203,10 +186,11 @@ def sentence_metrics(predictor: Predictor, splits: Any, split: Dataset, cfg: Eva
     return metrics
 
 
-def check_split_integrity(training: dict[str, Any], evaluated: dict[str, str], cfg: EvalConfig) -> None:
+def check_split_integrity(training: dict[str, Any], data: LoadedData, cfg: EvalConfig) -> None:
     """Refuse to score a split that may hold training rows: a source the model was trained on whose
-    files or split settings (``validation_fraction``/``test_fraction``) differ now. Sources the model
-    never saw are fine. Validation is where thresholds were fitted, so its numbers are optimistic.
+    train rows differ now (models that predate train-row fingerprints: whose files or split settings
+    differ). Rows added to validation or test since training are fine. Sources the model never saw
+    are fine. Validation is where thresholds were fitted, so its numbers are optimistic.
 
     Raises:
         ValueError: naming the source and both fingerprints, unless ``cfg.allow_split_mismatch``.
@@ -214,18 +198,20 @@ def check_split_integrity(training: dict[str, Any], evaluated: dict[str, str], c
     if cfg.split == "validation":
         log.warning("split=validation: thresholds and calibration were fitted on these rows, so the numbers "
                     "are optimistic; report split=test")
-    trained = training.get("split_fingerprints")
+    kind = "train_fingerprints" if "train_fingerprints" in training else "split_fingerprints"
+    trained = training.get(kind)
+    evaluated = data.train_fingerprints if kind == "train_fingerprints" else data.source_fingerprints
     if trained is None:
         log.warning("%s records no split fingerprints (trained before they existed): cannot check that %s "
                     "holds no training rows", cfg.model_dir, cfg.split)
         return
-    changed = [f"source {name!r}: trained on splits {trained[name]}, evaluating {evaluated[name]}"
+    changed = [f"source {name!r}: trained on {trained[name][:12]}, now {evaluated[name][:12]} ({kind})"
                for name in sorted(set(trained) & set(evaluated)) if trained[name] != evaluated[name]]
     if not changed:
         return
-    message = (f"the {cfg.split} split may hold training rows: the data or split settings differ from training "
-               f"({'; '.join(changed)}); use the training data config (same files, validation_fraction and "
-               "test_fraction), or pass allow_split_mismatch=true to evaluate anyway")
+    message = (f"the {cfg.split} split may hold training rows: the train rows (or, for older models, the files "
+               f"and split settings) of a source differ from training ({'; '.join(changed)}); use the training "
+               "data config, or pass allow_split_mismatch=true to evaluate anyway")
     if not cfg.allow_split_mismatch:
         raise ValueError(message)
     log.warning("%s (allow_split_mismatch=true)", message)

@@ -46,7 +46,7 @@ def build_model(cfg: ModelConfig, labels: tuple[str, ...],
     config = SlantConfig(
         labels=labels, text_prefix=cfg.text_prefix, max_seq_length=cfg.max_length,
         classifier_dropout=cfg.classifier_dropout if cfg.classifier_dropout is not None else 0.1,
-        base_model=cfg.name_or_path, provenance=backbone.provenance, stance_labels=stance,
+        pooling=cfg.pooling, base_model=cfg.name_or_path, provenance=backbone.provenance, stance_labels=stance,
     )
     model = SlantModel.from_encoder(backbone.path, config, backbone.local_files_only)
     tokenizer = AutoTokenizer.from_pretrained(backbone.path, local_files_only=backbone.local_files_only)

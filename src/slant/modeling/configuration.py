@@ -8,6 +8,7 @@ from typing import Any
 from transformers import AutoConfig, PretrainedConfig
 
 DEFAULT_LABELS = ("attribution", "hedging", "loaded")
+POOLINGS = ("mean", "mean_max")  # the sentence head's input: see slant.modeling.heads.sentence_vector
 CUE, TERM = "cue", "term"  # label kinds: a term's evidence also carries a voice (quoted / authorial)
 
 
@@ -28,6 +29,8 @@ class SlantConfig(PretrainedConfig):
         text_prefix: prepended to every sentence before tokenisation (e5 uses ``"query: "``).
         max_seq_length: tokens per window; longer sentences are read in overlapping windows.
         classifier_dropout: dropout before both heads while training.
+        pooling: the sentence head's input, ``"mean"`` of the token vectors or ``"mean_max"`` (mean and
+            per-dimension maximum side by side).
         base_model: the encoder's name; ``provenance`` says where its weights really came from.
         training: what the model was trained on (sources, licences, seed, data fingerprint).
         stance_labels: classes of the target-dependent stance head (empty: no stance head).
@@ -48,6 +51,7 @@ class SlantConfig(PretrainedConfig):
         text_prefix: str = "",
         max_seq_length: int = 128,
         classifier_dropout: float = 0.1,
+        pooling: str = "mean",
         base_model: str = "",
         provenance: str = "",
         training: Mapping[str, Any] | None = None,
@@ -77,6 +81,9 @@ class SlantConfig(PretrainedConfig):
             raise ValueError(f"max_seq_length must be a whole number of tokens >= 2, got {max_seq_length!r}")
         self.max_seq_length = max_seq_length
         self.classifier_dropout = classifier_dropout
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        self.pooling = pooling
         self.base_model = base_model
         self.provenance = provenance
         self.training = dict(training or {})

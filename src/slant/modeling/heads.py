@@ -1,5 +1,5 @@
-"""The two heads slant puts on an encoder: a sentence classifier on mean-pooled states, and a
-token evidence head that says which words triggered each label and whether a term is quoted."""
+"""The two heads slant puts on an encoder: a sentence classifier on pooled states, and a token
+evidence head that says which words triggered each label and whether a term is quoted."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Average of the token vectors that the attention mask keeps: ``(batch, seq, h) -> (batch, h)``."""
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+def max_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Per-dimension maximum over the tokens that the attention mask keeps: ``(batch, seq, h) -> (batch, h)``."""
+    fill = torch.finfo(hidden.dtype).min
+    return hidden.masked_fill(~mask.bool().unsqueeze(-1), fill).amax(1)
 
 
 class EvidenceHead(nn.Module):

@@ -13,7 +13,7 @@ from transformers import MODEL_MAPPING, AutoConfig, AutoModel, PretrainedConfig,
 from transformers.utils import ModelOutput
 
 from slant.modeling.configuration import SlantConfig
-from slant.modeling.heads import EvidenceHead, mean_pool
+from slant.modeling.heads import EvidenceHead, max_pool, mean_pool
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def drop_pooler(encoder: PreTrainedModel) -> PreTrainedModel:
 
 
 class SlantModel(PreTrainedModel):
-    """Encoder + sentence head on mean-pooled states + :class:`EvidenceHead` on every token (+ a stance
+    """Encoder + sentence head on pooled states (``config.pooling``) + :class:`EvidenceHead` on every token (+ a stance
     head on the sentence and target vectors when ``config.stance_labels`` is set).
 
     Mean pooling is how e5 and sentence-transformers encoders were trained, so fine-tuning starts
@@ -70,7 +70,8 @@ class SlantModel(PreTrainedModel):
             encoder = AutoModel.from_config(encoder_config, **encoder_options(encoder_config))
         self.encoder = drop_pooler(encoder)
         self.dropout = nn.Dropout(config.classifier_dropout)
-        self.classifier = nn.Linear(config.hidden_size, len(config.labels))
+        width = 2 * config.hidden_size if config.pooling == "mean_max" else config.hidden_size
+        self.classifier = nn.Linear(width, len(config.labels))
         self.evidence = EvidenceHead(config.hidden_size, len(config.labels), config.classifier_dropout)
         # Stance toward a target reads the whole input and the target's own tokens: the same sentence
         # can praise one target and attack another.
@@ -119,11 +120,14 @@ class SlantModel(PreTrainedModel):
             attention_mask = torch.ones_like(input_ids)
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **inputs).last_hidden_state
         pooled = mean_pool(hidden, attention_mask)
+        features = pooled
+        if self.config.pooling == "mean_max":  # one loaded word in a 40-word sentence is not averaged away
+            features = torch.cat([pooled, max_pool(hidden, attention_mask)], dim=-1)
         # Read from the config on every call (not a buffer): the config is the one source of truth,
         # and a non-persistent buffer would be left uninitialised by from_pretrained's meta-device load.
         temperature = torch.tensor([self.config.temperatures[n] for n in self.config.labels],
                                    dtype=hidden.dtype, device=hidden.device)
-        logits = self.classifier(self.dropout(pooled)) / temperature
+        logits = self.classifier(self.dropout(features)) / temperature
         stance_logits = None
         if self.stance is not None and target_mask is not None:
             target = mean_pool(hidden, target_mask)
