@@ -215,6 +215,23 @@ def test_evaluate_reports_stance_with_baselines(stance_model_dir: Path, corpus_d
     assert "## Stance toward targets" in report and "## Model and baselines" in report
 
 
+def test_refit_keeps_the_stance_temperature_without_stance_rows_and_refits_it_with_them(
+        stance_model_dir: Path, corpus_dir: Path, newsmtsc_dir: Path, tmp_path: Path) -> None:
+    from slant.config import DataConfig, EvalConfig, SourceConfig
+    from slant.evaluation.run import refit
+
+    trained = json.loads((stance_model_dir / "config.json").read_text())["stance_temperature"]
+    tiny = {"tiny": SourceConfig(format="slant", path=str(corpus_dir))}
+    both = {**tiny, "mtsc": SourceConfig(format="newsmtsc", path=str(newsmtsc_dir))}
+    for name, sources in (("sentences", tiny), ("both", both)):
+        refit(EvalConfig(model_dir=str(stance_model_dir), data=DataConfig(sources=sources),
+                         refit_to=str(tmp_path / name), output_dir=str(tmp_path)))
+    assert trained != 1.0
+    assert json.loads((tmp_path / "sentences" / "config.json").read_text())["stance_temperature"] == trained
+    # the same validation pairs training fitted on give the same temperature back
+    assert json.loads((tmp_path / "both" / "config.json").read_text())["stance_temperature"] == pytest.approx(trained, rel=1e-3)
+
+
 def test_sentence_level_ablation_shares_one_answer_per_sentence() -> None:
     from slant.evaluation.stance import sentence_level
 

@@ -176,25 +176,24 @@ def main() -> None:
         parser.error("--exclude and --rank-with only apply to --enrich pools")
     if args.enrich and args.validation:
         parser.error("--enrich and --validation draw different pools: choose one")
+    pool_split = "train" if args.enrich else "validation" if args.validation else None  # None: a fresh sample
     args.out.mkdir(parents=True, exist_ok=True)
     for lang, sources in (ENRICH_SOURCES if args.enrich else SOURCES).items():
         if args.langs and lang not in args.langs:
             continue
         rows = []
         for corpus, share in sources:
-            extra = {}
-            if args.enrich or args.validation:
-                extra = {"skip_docs": annotated_docs(lang, corpus), "only_split": "train" if args.enrich else "validation"}
+            extra = {"skip_docs": annotated_docs(lang, corpus), "only_split": pool_split} if pool_split else {}
             rows += candidates(args.corpora, lang, corpus, round(args.per_lang * share), args.per_doc, args.seed,
                                **extra)
         seen = seen_sentences(args.exclude, lang)
         rows = [row for row in rows if (row["corpus"], row["doc"], row["start"]) not in seen]
-        if args.enrich or args.validation:
+        if pool_split:
             known = annotated_texts(args.corpora, lang)
             rows = [row for row in rows if normalise(row["text"]) not in known]
         if args.rank_with and rows:
             rows = rank(rows, args.rank_with, args.take, args.seed)
-        first = next_id(lang, "enrichment") if args.enrich else next_id(lang, "annotations") if args.validation else 1
+        first = next_id(lang, "enrichment" if args.enrich else "annotations") if pool_split else 1
         for k, row in enumerate(rows, start=first):
             row["id"] = f"rn-{lang}-{'e' if args.enrich else ''}{k:04d}"
         with (args.out / f"{lang}.jsonl").open("w", encoding="utf-8") as handle:

@@ -28,6 +28,11 @@ def gold_spans(split: Dataset) -> list[list[tuple[str, int, int, str | None]]]:
     return [[(s["label"], s["start"], s["end"], s.get("voice")) for s in json.loads(row)] for row in split["spans"]]
 
 
+def targets(split: Dataset) -> np.ndarray:
+    """``(n, n_labels)`` float targets with NaN for unknown labels."""
+    return np.asarray(split["labels"], dtype=np.float64).reshape(len(split), -1)
+
+
 def score_split(predictor: Predictor, split: Dataset) -> tuple[np.ndarray, list]:
     """Calibrated probabilities ``(n, n_labels)`` and predictions with evidence for every row of ``split``.
 
@@ -82,7 +87,8 @@ def calibration_rows(validation: Dataset, sources: list[str]) -> Dataset:
 def fit_decisions(model: SlantModel, tokenizer: PreTrainedTokenizerBase, rows: Dataset, pairs: Dataset | None = None,
                   device: str = "auto", batch_size: int = 64) -> Calibration:
     """Set ``model.config``'s temperatures, thresholds and evidence thresholds from sentence ``rows``
-    (and the stance temperature from stance ``pairs``, for a model with a stance head).
+    (and the stance temperature from stance ``pairs``, for a model with a stance head; without
+    pairs it keeps its stance temperature).
 
     Scores go through :class:`Predictor`, the path ``evaluate.py`` scores with. Temperatures are reset
     to 1 first, so refitting a trained model gives what training would have fitted on the same rows.
@@ -93,14 +99,14 @@ def fit_decisions(model: SlantModel, tokenizer: PreTrainedTokenizerBase, rows: D
         The fitted :class:`Calibration` (with expected calibration error before and after).
     """
     model.set_temperatures({name: 1.0 for name in model.config.labels})
-    model.config.stance_temperature = 1.0
     predictor = Predictor(model, tokenizer, device=device, batch_size=batch_size, precision="fp32")
     probs, _ = score_split(predictor, rows)
-    gold = np.asarray(rows["labels"], dtype=np.float64).reshape(len(probs), -1)
-    calibration = calibrate(probs, gold)
+    calibration = calibrate(probs, targets(rows))
     model.set_temperatures(dict(zip(model.config.labels, calibration.temperatures.tolist())))
     model.config.thresholds = dict(zip(model.config.labels, calibration.thresholds.tolist()))
     model.config.evidence_thresholds = tune_evidence_thresholds(predictor, rows)
-    if model.stance is not None and pairs is not None:
+    if model.stance is not None and pairs is not None and len(pairs):
+        # From temperature 1: a sharp fitted temperature saturates the probabilities the fit reads back.
+        model.config.stance_temperature = 1.0
         model.config.stance_temperature = fit_stance_temperature(predictor, pairs)
     return calibration

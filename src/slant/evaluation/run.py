@@ -24,7 +24,7 @@ from slant.data.loading import LoadedData, load_splits, sentence_rows, stance_ro
 from slant.labels import LabelSet
 from slant.evaluation.metrics import binarize, evidence_scores, multilabel_metrics, pr_auc, tune_thresholds
 from slant.atomic import write_json
-from slant.evaluation.fitting import calibration_rows, fit_decisions, gold_spans, score_split
+from slant.evaluation.fitting import calibration_rows, fit_decisions, gold_spans, score_split, targets
 from slant.modeling.checkpoint import load_model, save_model
 from slant.inference.predictor import Predictor
 from slant.evaluation.report import markdown_report
@@ -42,11 +42,6 @@ def grouped_metrics(
         key: multilabel_metrics(y_true[keys == key], probs[keys == key], names, thresholds)
         for key in sorted(set(groups))
     }
-
-
-def targets(split: Dataset) -> np.ndarray:
-    """``(n, n_labels)`` float targets with NaN for unknown labels."""
-    return np.asarray(split["labels"], dtype=np.float64).reshape(len(split), -1)
 
 
 def system_summary(y_true: np.ndarray, probs: np.ndarray, names: tuple[str, ...], thresholds, cfg: EvalConfig) -> dict:

@@ -8,7 +8,7 @@ from typing import Any
 from transformers import AutoConfig, PretrainedConfig
 
 DEFAULT_LABELS = ("attribution", "hedging", "loaded")
-POOLINGS = ("mean", "mean_max")  # the sentence head's input: see slant.modeling.heads.sentence_vector
+POOLINGS = ("mean", "mean_max")  # the sentence head's input: see SlantModel.forward
 CUE, TERM = "cue", "term"  # label kinds: a term's evidence also carries a voice (quoted / authorial)
 
 
