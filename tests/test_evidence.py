@@ -52,6 +52,17 @@ def test_every_flagged_label_gets_its_most_likely_token():
     assert [s.text for s in spans] == ["were"]
 
 
+def test_an_unsure_cue_of_several_words_grows_from_its_best_word_into_neighbours():
+    probs = np.full((len(offsets()), 4), 0.1)
+    probs[5, 2], probs[6, 2] = 0.35, 0.3  # "they were": none at 0.5, both near the best
+    probs[8, 2] = 0.34                     # "terrorists": as likely, but not next to them
+    spans = decode_evidence(probs, offsets(), TEXT, NAMES, ["loaded"], shift=len(PREFIX))
+    assert [s.text for s in spans] == ["they were"]
+    probs[8, 2] = 0.6                      # a token at the threshold: the threshold decides alone
+    spans = decode_evidence(probs, offsets(), TEXT, NAMES, ["loaded"], shift=len(PREFIX))
+    assert [s.text for s in spans] == ["terrorists"]
+
+
 def test_widen_to_words_trims_punctuation_and_completes_words():
     assert widen_to_words("a «terror»ist b", 2, 6) == (3, 9)
     assert widen_to_words('x "fascists" y', 2, 12) == (3, 11)

@@ -53,8 +53,9 @@ def tune_evidence_thresholds(predictor: Predictor, split: Dataset, grid: tuple[f
                              min_sentences: int = MIN_EVIDENCE_SENTENCES) -> dict[str, float]:
     """Per label, the token threshold with the best character-overlap F1 of evidence spans on ``split``.
 
-    One forward pass; each threshold only re-decodes. A label keeps its current threshold when fewer
-    than ``min_sentences`` sentences of ``split`` have its gold spans and were flagged for it.
+    One forward pass; each threshold only re-decodes. Of equally good thresholds the highest wins. A
+    label keeps its current threshold when fewer than ``min_sentences`` sentences of ``split`` have its
+    gold spans and were flagged for it.
     """
     probs, tokens = predictor.token_scores(split["text"])
     gold = gold_spans(split)
@@ -66,7 +67,8 @@ def tune_evidence_thresholds(predictor: Predictor, split: Dataset, grid: tuple[f
                                  predictor.labels)
         for name in predictor.labels:
             f1 = result[f"evidence_f1/{name}"]
-            if result[f"evidence_n/{name}"] >= min_sentences and f1 > scores.get(name, -1.0):
+            # >=: on a tie the higher threshold wins (the grid ascends): fewer stray words, same F1.
+            if result[f"evidence_n/{name}"] >= min_sentences and f1 >= scores.get(name, -1.0):
                 best[name], scores[name] = threshold, f1
     log.info("evidence thresholds %s (validation char-F1 %s)", best, {k: round(v, 3) for k, v in scores.items()})
     return best

@@ -82,6 +82,13 @@ def pr_auc(y_true: np.ndarray, probs: np.ndarray, names: Sequence[str], recall: 
     return out
 
 
+def best_f1_cut(truth: np.ndarray, scores: np.ndarray) -> float:
+    """The probability cut with the highest F1 of one label column (known rows, with positives)."""
+    precision, recall, cuts = precision_recall_curve(truth, scores)
+    f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
+    return float(cuts[int(np.argmax(f1[:-1]))])
+
+
 def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, fallback: float = DEFAULT_THRESHOLD) -> np.ndarray:
     """Per label, the probability cut that maximises F1 on these rows (``fallback`` if no positives).
 
@@ -91,11 +98,8 @@ def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, fallback: float = DEF
     thresholds = np.full(y_true.shape[1], fallback, dtype=np.float64)
     for j in range(y_true.shape[1]):
         known = ~np.isnan(y_true[:, j])
-        if not known.any() or y_true[known, j].sum() == 0:
-            continue
-        precision, recall, cuts = precision_recall_curve(y_true[known, j], probs[known, j])
-        f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
-        thresholds[j] = float(cuts[int(np.argmax(f1[:-1]))])
+        if y_true[known, j].sum() > 0:
+            thresholds[j] = best_f1_cut(y_true[known, j], probs[known, j])
     return thresholds
 
 
