@@ -42,7 +42,7 @@ def documents(annotations: Path) -> dict[str, str]:
 def bagged_thresholds(y: np.ndarray, probs: np.ndarray, resamples: int, seed: int = 0) -> np.ndarray:
     """Per label, the median best-F1 cut over ``resamples`` bootstrap resamples of the rows."""
     rng = np.random.default_rng(seed)
-    cuts = tune_thresholds(y, probs)  # labels without positives keep its fallback
+    cuts = tune_thresholds(y, probs)  # labels without positives keep the fallback
     for j in range(y.shape[1]):
         known = ~np.isnan(y[:, j])
         truth, scores = y[known, j], probs[known, j]
