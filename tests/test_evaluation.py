@@ -207,3 +207,6 @@ def test_evidence_thresholds_are_fitted_only_on_enough_sentences(trained_model_d
     fitted = tune_evidence_thresholds(predictor, split, min_sentences=3)
     assert fitted["attribution"] in EVIDENCE_GRID                        # fitted from the grid
     assert all(fitted[n] == 0.999 for n in predictor.labels if n != "attribution")  # no gold spans: kept
+    # Thresholds above every token probability decode alike (the best token, grown): a tie goes to the highest.
+    tied = (0.9990, 0.9995, 0.9999)
+    assert tune_evidence_thresholds(predictor, split, grid=tied, min_sentences=3)["attribution"] == tied[-1]
