@@ -7,7 +7,8 @@ times: each rule picks per-label thresholds on one half and is scored (F1) on th
 other way round. Rules: the best-F1 cut of the rows (``argmax``, slant's rule) and the
 median of the best cuts of bootstrap resamples of the rows (``bagged``, which follows the shape of
 the F1 curve rather than the score of one positive sentence). Printed: mean held-out F1 per label
-and macro, each rule side by side, and the paired difference with its spread over the repeats. The test split is never read.
+and macro, each rule side by side, and the paired difference with its spread over the repeats.
+The test split is never read.
 """
 
 from __future__ import annotations

@@ -67,13 +67,8 @@ def grow_runs(column: np.ndarray, seeds: np.ndarray, floor: float) -> np.ndarray
 
     Tokens that cannot be evidence (-1: special, prefix, punctuation) stop the growth.
     """
-    selected = seeds.copy()
-    for order in (range(1, len(column)), range(len(column) - 2, -1, -1)):  # rightwards, then leftwards
-        step = 1 if order.step > 0 else -1
-        for t in order:
-            if not selected[t] and selected[t - step] and column[t] >= floor:
-                selected[t] = True
-    return selected
+    reachable = seeds | (column >= floor)
+    return np.isin(np.arange(len(column)), [t for run in token_runs(reachable) if seeds[run].any() for t in run])
 
 
 def threshold_or_grown_argmax(column: np.ndarray, threshold: float = 0.5, near: float = NEAR_MAX) -> np.ndarray:
