@@ -138,6 +138,35 @@ def test_checkthat_training_sentences_join_from_the_folder_beside_the_archives(a
         documents(archives, "checkthat", "pt")
 
 
+def test_fake_labelled_spanish_articles_are_a_separate_training_only_corpus(annotations, tmp_path):
+    root = tmp_path / "es" / "realnews"
+    root.mkdir(parents=True)
+    articles = {"train": [{"Id": 1, "Category": "True", "Text": "El ministro dijo que sí."},
+                          {"Id": 2, "Category": "Fake", "Text": "Los «burócratas» nos roban otra vez."}],
+                "development": [{"Id": 3, "Category": "Fake", "Text": "Otra mentira."}],
+                "test": [{"ID": 4, "CATEGORY": 1, "TEXT": "La presa abrió el lunes."}]}
+    with tarfile.open(root / "es_FakeNewsCorpusSpanish.tar.xz", "w:xz") as tar:
+        for split, rows in articles.items():
+            add(tar, f"es_FakeNewsCorpusSpanish/{split}.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    assert documents(root, "es_FakeNewsCorpusSpanish") == {"train:1": "El ministro dijo que sí.",
+                                                           "test:4": "La presa abrió el lunes."}
+    fake = documents(root, "es_FakeNewsCorpusSpanish_fake")
+    assert fake == {"train:2": "Los «burócratas» nos roban otra vez.", "development:3": "Otra mentira."}
+    text = fake["train:2"]
+    start = text.index("burócratas")
+    enriched = {**row("es_FakeNewsCorpusSpanish_fake", "train:2", text, 0, len(text), "rn-es-e0001", loaded=1,
+                      spans=[{"label": "loaded", "start": start, "end": start + 10, "voice": "authorial"}]),
+                "lang": "es", "split": "train"}
+    folder = tmp_path / "enrichment"
+    folder.mkdir()
+    (folder / "es.jsonl").write_text(json.dumps(enriched) + "\n")
+    (example,) = read_realnews(folder, LABELS, root)
+    assert example.labels["loaded"] == 1 and example.spans[0].voice == "authorial"
+    (folder / "es.jsonl").write_text(json.dumps({**enriched, "id": "rn-es-0001"}) + "\n")  # a sampled id
+    with pytest.raises(DataError, match=r"es.jsonl:1: field 'corpus': es_FakeNewsCorpusSpanish_fake is training"):
+        list(read_realnews(folder, LABELS, root))
+
+
 @pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
 def test_sentence_corpora_give_each_sentence_once_under_a_stable_id():
     german = documents(SHARED / "realnews", "de_GerNTSA")

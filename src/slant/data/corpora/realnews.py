@@ -1,7 +1,7 @@
 """Real news annotated by the slant team, shipped as standoff annotations over public corpora.
 
 The sentences come from the archives in ``realnews/`` of the shared corpora folder (WMT21 news
-sources, the Spanish Fake News Corpus' real articles, MasakhaNEWS French, NewsSD-Ita, Fake.br's real
+sources, the Spanish Fake News Corpus' real articles (its fake ones for enrichment only), MasakhaNEWS French, NewsSD-Ita, Fake.br's real
 articles, ner-uk's «Наші гроші» articles) and, for the enrichment set, from the training files of
 CheckThat! 2025's subjectivity task beside it (corpus ``checkthat``). Their licences do not all allow redistribution, so
 ``data/realnews/*.jsonl`` holds only ids, character offsets, labels and spans; this reader joins
@@ -36,6 +36,9 @@ from slant.labels import LabelSet
 ARCHIVES = {
     "wmt21_news": "wmt21_news.tar.xz",
     "es_FakeNewsCorpusSpanish": "es_FakeNewsCorpusSpanish.tar.xz",
+    # The same corpus' articles labelled fake: real-world text from disreputable sites, used only as
+    # training material (enrichment), never sampled for validation or test.
+    "es_FakeNewsCorpusSpanish_fake": "es_FakeNewsCorpusSpanish.tar.xz",
     "fr_MasakhaNEWS": "fr_MasakhaNEWS.tar.xz",
     "it_NewsSD": "it_NewsSD.tar.xz",
     "pt_FakeBr": "pt_FakeBr.tar.xz",
@@ -43,6 +46,8 @@ ARCHIVES = {
     "de_GerNTSA": "de_GerNTSA.tar.xz",
     "ru_RuSentNE": "ru_RuSentNE.tar.xz",
 }
+# Corpora that may only teach: enrichment (training) rows, never a measured split.
+TRAINING_ONLY = frozenset({"es_FakeNewsCorpusSpanish_fake"})
 # Corpora read from a folder beside realnews/ rather than from an archive inside it.
 FOLDERS = {"checkthat": "CheckThat2025_Task1_subjectivity/task1/data"}
 WMT_DOCS = {"de": "newstest2021.de-fr.src-docs.tsv", "fr": "newstest2021.fr-de.src-docs.tsv",
@@ -95,12 +100,12 @@ def documents(root: Path, corpus: str, lang: str | None = None) -> dict[str, str
             if len(row) >= 4 and row[1] == lang:
                 segments.setdefault(f"{name}:{row[0]}", []).append(row[3])
         return {doc: "\n".join(parts) for doc, parts in segments.items()}
-    if corpus == "es_FakeNewsCorpusSpanish":
-        docs = {}
+    if corpus.startswith("es_FakeNewsCorpusSpanish"):
+        real, docs = corpus == "es_FakeNewsCorpusSpanish", {}
         for split in ("train", "development", "test"):
             for k, line in enumerate(text(f"es_FakeNewsCorpusSpanish/{split}.jsonl").splitlines()):
                 row = {key.lower(): value for key, value in json.loads(line).items()}
-                if str(row.get("category")).lower() in {"true", "1"}:
+                if (str(row.get("category")).lower() in {"true", "1"}) == real:
                     docs[f"{split}:{row.get('id', k)}"] = row["text"]
         return docs
     if corpus == "fr_MasakhaNEWS":
@@ -165,9 +170,13 @@ def check_row(row: dict, text: str, path: Path, line: int) -> Example:
         raise DataError(path, line, "<keys>", f"expected keys {list(KEYS)}, got {list(row)}")
     if not str(row["id"]).startswith(f"rn-{row['lang']}-") or row["split"] not in SPLITS:
         raise DataError(path, line, "id/split", f"id {row['id']!r} must start rn-{row['lang']}-; split in {SPLITS}")
-    if str(row["id"]).startswith(f"rn-{row['lang']}-e") and row["split"] != "train":
+    enrichment = str(row["id"]).startswith(f"rn-{row['lang']}-e")
+    if enrichment and row["split"] != "train":
         # Enrichment rows were picked for their labels, not sampled: their base rates would bias any measurement.
         raise DataError(path, line, "split", f"enrichment row {row['id']} (ids rn-<lang>-e...) must be train")
+    if row["corpus"] in TRAINING_ONLY and not enrichment:
+        raise DataError(path, line, "corpus", f"{row['corpus']} is training material only: "
+                                              "use an enrichment id (rn-<lang>-e...)")
     spans = []
     for i, span in enumerate(row["spans"]):
         start, end = span.get("start"), span.get("end")
