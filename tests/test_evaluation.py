@@ -210,3 +210,20 @@ def test_evidence_thresholds_are_fitted_only_on_enough_sentences(trained_model_d
     # Thresholds above every token probability decode alike (the best token, grown): a tie goes to the highest.
     tied = (0.9990, 0.9995, 0.9999)
     assert tune_evidence_thresholds(predictor, split, grid=tied, min_sentences=3)["attribution"] == tied[-1]
+
+
+def test_evidence_threshold_near_ties_go_to_the_highest(trained_model_dir, monkeypatch):
+    from slant.evaluation import fitting
+    from slant.inference.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(trained_model_dir, device="cpu")
+    curve = {0.3: 0.636, 0.4: 0.631, 0.5: 0.605}  # the shape real-news validation gave `loaded`
+    decoded_at: list[float] = []
+    monkeypatch.setattr(predictor, "token_scores", lambda texts: (None, None))
+    monkeypatch.setattr(predictor, "decode", lambda texts, probs, tokens, evidence_thresholds:
+                        decoded_at.append(min(evidence_thresholds.values())) or [])
+    monkeypatch.setattr(fitting, "gold_spans", lambda split: [])
+    monkeypatch.setattr(fitting, "evidence_scores", lambda preds, gold, labels: {
+        **{f"evidence_f1/{n}": curve[decoded_at[-1]] for n in labels}, **{f"evidence_n/{n}": 50 for n in labels}})
+    fitted = fitting.tune_evidence_thresholds(predictor, {"text": []}, grid=tuple(curve))
+    assert set(fitted.values()) == {0.4}  # 0.631 is within a point of the best 0.636; 0.605 is not

@@ -48,8 +48,6 @@ def test_default_model_reads_the_example_article():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not MODEL.is_dir(), reason="run `make quickstart` first to train the default model")
-@pytest.mark.xfail(strict=True, reason="the mean+max default scores this canonical hedge 0.58, under its "
-                   "hedging threshold 0.72 (fitted on real-news validation); docs/results.md")
 def test_default_model_hedges_the_unverified_video():
     from slant import Predictor
 
