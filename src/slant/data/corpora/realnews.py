@@ -1,9 +1,10 @@
 """Real news annotated by the slant team, shipped as standoff annotations over public corpora.
 
 The sentences come from the archives in ``realnews/`` of the shared corpora folder (WMT21 news
-sources, the Spanish Fake News Corpus' real articles (its fake ones for enrichment only), MasakhaNEWS French, NewsSD-Ita, Fake.br's real
-articles, ner-uk's «Наші гроші» articles) and, for the enrichment set, from the training files of
-CheckThat! 2025's subjectivity task beside it (corpus ``checkthat``). Their licences do not all allow redistribution, so
+sources, the Spanish Fake News Corpus' real articles, MasakhaNEWS French, NewsSD-Ita, Fake.br's real
+articles, ner-uk's «Наші гроші» articles) and, for the enrichment set only, from the Spanish corpus'
+fake-labelled articles and the training files of CheckThat! 2025's subjectivity task beside it (corpus
+``checkthat``). Their licences do not all allow redistribution, so
 ``data/realnews/*.jsonl`` holds only ids, character offsets, labels and spans; this reader joins
 them with the archives at load time and checks each sentence against a stored hash.
 
