@@ -1,0 +1,67 @@
+"""Where two models' decisions on one label differ, sentence by sentence, on real-news validation.
+
+    python bench/decision_diff.py outputs/old/model outputs/new/model --label hedging
+
+Each model decides with its own fitted threshold. Every sentence the two decide differently is printed
+with its language and what the change did to the second model against the gold label: ``new TP`` (the
+second model finds a positive the first missed), ``new FP``, ``lost TP``, ``fixed FP``; then the counts
+per language. Meant for reading a recipe change's errors on validation; the test split is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+from pathlib import Path
+
+import numpy as np
+
+from slant.config import DataConfig, SourceConfig
+from slant.data.loading import load_splits
+from slant.inference.predictor import Predictor
+from slant.labels import LabelSet
+
+
+def decisions(model_dir: str, texts: list[str], label: str) -> np.ndarray:
+    """The model's yes/no for ``label`` on each text, at its own fitted threshold."""
+    predictor = Predictor.from_pretrained(model_dir, device="cpu")
+    column = predictor.labels.index(label)
+    return predictor.predict_proba(texts)[:, column] >= predictor.config.thresholds[label]
+
+
+def change(gold: bool, first: bool, second: bool) -> str:
+    """What moving from the first model's decision to the second's did, given the gold label."""
+    if second:
+        return "new TP" if gold else "new FP"
+    return "lost TP" if gold else "fixed FP"
+
+
+def main() -> None:
+    """Print the sentences whose decision differs, then counts per language and kind of change."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("first")
+    parser.add_argument("second")
+    parser.add_argument("--label", default="hedging")
+    parser.add_argument("--data", type=Path, default=Path("data/realnews/annotations"))
+    args = parser.parse_args()
+    labels = LabelSet.of(Predictor.from_pretrained(args.first, device="cpu").labels)
+    source = SourceConfig(format="realnews", path=str(args.data))
+    split = load_splits(DataConfig(sources={"data": source}), labels).splits["validation"]
+    gold = np.array(split["labels"])[:, labels.names.index(args.label)] == 1
+    first, second = (decisions(m, split["text"], args.label) for m in (args.first, args.second))
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
+    for i in np.flatnonzero(first != second):
+        kind = change(bool(gold[i]), bool(first[i]), bool(second[i]))
+        counts[(split["lang"][i], kind)] += 1
+        print(f"{kind:8} {split['lang'][i]}  {split['text'][i][:120]}")
+    print(f"\n{args.label}: {len(split)} validation sentences, {int((first != second).sum())} decided differently")
+    for lang in sorted({lang for lang, _ in counts}):
+        row = ", ".join(f"{kind} {counts[(lang, kind)]}" for kind in ("new TP", "new FP", "lost TP", "fixed FP")
+                        if counts[(lang, kind)])
+        print(f"  {lang}: {row}")
+    totals = collections.Counter(kind for (_, kind), n in counts.items() for _ in range(n))
+    print("  all: " + ", ".join(f"{kind} {n}" for kind, n in sorted(totals.items())))
+
+
+if __name__ == "__main__":
+    main()
