@@ -22,9 +22,8 @@ from slant.inference.predictor import Predictor
 from slant.labels import LabelSet
 
 
-def decisions(model_dir: str, texts: list[str], label: str) -> np.ndarray:
+def decisions(predictor: Predictor, texts: list[str], label: str) -> np.ndarray:
     """The model's yes/no for ``label`` on each text, at its own fitted threshold."""
-    predictor = Predictor.from_pretrained(model_dir, device="cpu")
     column = predictor.labels.index(label)
     return predictor.predict_proba(texts)[:, column] >= predictor.config.thresholds[label]
 
@@ -44,11 +43,12 @@ def main() -> None:
     parser.add_argument("--label", default="hedging")
     parser.add_argument("--data", type=Path, default=Path("data/realnews/annotations"))
     args = parser.parse_args()
-    labels = LabelSet.of(Predictor.from_pretrained(args.first, device="cpu").labels)
+    predictors = [Predictor.from_pretrained(m, device="cpu") for m in (args.first, args.second)]
+    labels = LabelSet.of(predictors[0].labels)
     source = SourceConfig(format="realnews", path=str(args.data))
     split = load_splits(DataConfig(sources={"data": source}), labels).splits["validation"]
     gold = np.array(split["labels"])[:, labels.names.index(args.label)] == 1
-    first, second = (decisions(m, split["text"], args.label) for m in (args.first, args.second))
+    first, second = (decisions(p, split["text"], args.label) for p in predictors)
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     for i in np.flatnonzero(first != second):
         kind = change(bool(gold[i]), bool(first[i]), bool(second[i]))
@@ -59,7 +59,9 @@ def main() -> None:
         row = ", ".join(f"{kind} {counts[(lang, kind)]}" for kind in ("new TP", "new FP", "lost TP", "fixed FP")
                         if counts[(lang, kind)])
         print(f"  {lang}: {row}")
-    totals = collections.Counter(kind for (_, kind), n in counts.items() for _ in range(n))
+    totals: collections.Counter[str] = collections.Counter()
+    for (_, kind), n in counts.items():
+        totals[kind] += n
     print("  all: " + ", ".join(f"{kind} {n}" for kind, n in sorted(totals.items())))
 
 

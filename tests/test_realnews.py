@@ -138,7 +138,7 @@ def test_checkthat_training_sentences_join_from_the_folder_beside_the_archives(a
         documents(archives, "checkthat", "pt")
 
 
-def test_fake_labelled_spanish_articles_are_a_separate_training_only_corpus(annotations, tmp_path):
+def test_fake_labelled_spanish_articles_are_a_separate_training_only_corpus(tmp_path):
     root = tmp_path / "es" / "realnews"
     root.mkdir(parents=True)
     articles = {"train": [{"Id": 1, "Category": "True", "Text": "El ministro dijo que sí."},

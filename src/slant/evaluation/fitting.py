@@ -72,7 +72,8 @@ def tune_evidence_thresholds(predictor: Predictor, split: Dataset, grid: tuple[f
             if result[f"evidence_n/{name}"] >= min_sentences:
                 curves.setdefault(name, {})[threshold] = result[f"evidence_f1/{name}"]
     for name, curve in curves.items():
-        best[name] = max(t for t, f1 in curve.items() if f1 >= max(curve.values()) - EVIDENCE_F1_TOLERANCE)
+        floor = max(curve.values()) - EVIDENCE_F1_TOLERANCE
+        best[name] = max(t for t, f1 in curve.items() if f1 >= floor)
     log.info("evidence thresholds %s (validation char-F1 %s)", best,
              {name: round(curve[best[name]], 3) for name, curve in curves.items()})
     return best

@@ -67,8 +67,11 @@ def grow_runs(column: np.ndarray, seeds: np.ndarray, floor: float) -> np.ndarray
 
     Tokens that cannot be evidence (-1: special, prefix, punctuation) stop the growth.
     """
-    reachable = seeds | (column >= floor)
-    return np.isin(np.arange(len(column)), [t for run in token_runs(reachable) if seeds[run].any() for t in run])
+    grown = np.zeros_like(seeds)
+    for run in token_runs(seeds | (column >= floor)):
+        if seeds[run].any():
+            grown[run] = True
+    return grown
 
 
 def threshold_or_grown_argmax(column: np.ndarray, threshold: float = 0.5, near: float = NEAR_MAX) -> np.ndarray:
