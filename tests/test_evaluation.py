@@ -217,7 +217,7 @@ def test_evidence_threshold_near_ties_go_to_the_highest(trained_model_dir, monke
     from slant.inference.predictor import Predictor
 
     predictor = Predictor.from_pretrained(trained_model_dir, device="cpu")
-    curve = {0.3: 0.636, 0.4: 0.631, 0.5: 0.605}  # the shape real-news validation gave `loaded`
+    curve = {0.3: 0.636, 0.4: 0.629, 0.5: 0.607}  # the curve real-news validation gave `loaded`
     decoded_at: list[float] = []
     monkeypatch.setattr(predictor, "token_scores", lambda texts: (None, None))
     monkeypatch.setattr(predictor, "decode", lambda texts, probs, tokens, evidence_thresholds:
@@ -226,4 +226,4 @@ def test_evidence_threshold_near_ties_go_to_the_highest(trained_model_dir, monke
     monkeypatch.setattr(fitting, "evidence_scores", lambda preds, gold, labels: {
         **{f"evidence_f1/{n}": curve[decoded_at[-1]] for n in labels}, **{f"evidence_n/{n}": 50 for n in labels}})
     fitted = fitting.tune_evidence_thresholds(predictor, {"text": []}, grid=tuple(curve))
-    assert set(fitted.values()) == {0.4}  # 0.631 is within a point of the best 0.636; 0.605 is not
+    assert set(fitted.values()) == {0.4}  # 0.629 is within a point of the best 0.636; 0.607 is not

@@ -74,8 +74,9 @@ def tune_evidence_thresholds(predictor: Predictor, split: Dataset, grid: tuple[f
     for name, curve in curves.items():
         floor = max(curve.values()) - EVIDENCE_F1_TOLERANCE
         best[name] = max(t for t, f1 in curve.items() if f1 >= floor)
-    log.info("evidence thresholds %s (validation char-F1 %s)", best,
-             {name: round(curve[best[name]], 3) for name, curve in curves.items()})
+    log.info("evidence thresholds %s (validation char-F1 %s; by threshold %s)", best,
+             {name: round(curve[best[name]], 3) for name, curve in curves.items()},
+             {name: {t: round(f1, 3) for t, f1 in curve.items()} for name, curve in curves.items()})
     return best
 
 
