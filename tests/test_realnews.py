@@ -211,3 +211,16 @@ def test_shipped_enrichment_validates_and_is_train_only():
     report = validate_realnews(root, SHARED / "realnews")
     assert report.errors == [] and sum(report.rows.values()) >= 1500
     assert {split for (_, split), n in report.splits.items() if n} == {"train"}
+
+
+def test_cue_sampling_adds_only_unchosen_matching_rows():
+    spec = importlib.util.spec_from_file_location("sample", Path(__file__).parents[1] / "data/realnews/sample.py")
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
+    texts = ["El Gobierno debe pagar.", "Hay que esperar.", "Podría llover.", "Llueve.", "Debe de estar cerca."]
+    pool = [{"corpus": "c", "doc": str(k), "start": 0, "text": text} for k, text in enumerate(texts)]
+    chosen = [pool[0]]
+    extra = sample.with_cue(pool, chosen, r"\b([Dd]ebe|[Hh]ay que)\b", take=5, seed=1)
+    assert extra[0] is pool[0] and sorted(r["text"] for r in extra[1:]) == ["Debe de estar cerca.", "Hay que esperar."]
+    assert len(sample.with_cue(pool, chosen, r"\b([Dd]ebe|[Hh]ay que)\b", take=1, seed=1)) == 2
+    assert sample.with_cue(pool, chosen, "x{9}", take=5, seed=1) == chosen

@@ -24,6 +24,10 @@ uses, with ids after the shipped annotations'. The test split is never grown or 
 ``hedging`` score (mostly false alarms of the current model and rare positives) and a third at random,
 so the labels teach precision where the model errs and keep ordinary sentences in view.
 
+``--cue REGEX --cue-take N`` adds N more pool sentences (at random) that match a pattern, for hard
+cases the ranking under-draws: round 7 asked for Spanish obligation, ability and plan modals, which
+the model had started to take for hedges.
+
     python data/realnews/sample.py --out /tmp/round2 --per-lang 3000 --enrich \
         --exclude /tmp/enrich --rank-with outputs/quickstart/model --take 360
 """
@@ -35,6 +39,7 @@ import hashlib
 import json
 import os
 import random
+import re
 from pathlib import Path
 
 from slant.data.corpora.realnews import documents, fingerprint
@@ -158,6 +163,15 @@ def rank(rows: list[dict], model_dir: Path, take: int, seed: int) -> list[dict]:
     return [rows[k] for k in sorted(chosen)]
 
 
+def with_cue(pool: list[dict], chosen: list[dict], pattern: str, take: int, seed: int) -> list[dict]:
+    """``chosen`` plus up to ``take`` random rows of ``pool`` outside it whose text matches ``pattern``."""
+    taken = {(row["corpus"], row["doc"], row["start"]) for row in chosen}
+    matching = [row for row in pool if (row["corpus"], row["doc"], row["start"]) not in taken
+                and re.search(pattern, row["text"])]
+    random.Random(f"cue:{seed}").shuffle(matching)
+    return chosen + matching[:take]
+
+
 def main() -> None:
     """Write the candidate files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -174,9 +188,11 @@ def main() -> None:
     parser.add_argument("--exclude", type=Path, help="folder of an earlier pool whose sentences to leave out")
     parser.add_argument("--rank-with", type=Path, help="model directory for uncertainty sampling")
     parser.add_argument("--take", type=int, default=360, help="sentences per language kept by --rank-with")
+    parser.add_argument("--cue", help="regular expression: also keep --cue-take pool sentences that match it")
+    parser.add_argument("--cue-take", type=int, default=0, help="sentences per language added by --cue")
     args = parser.parse_args()
-    if (args.exclude or args.rank_with) and not args.enrich:
-        parser.error("--exclude and --rank-with only apply to --enrich pools")
+    if (args.exclude or args.rank_with or args.cue) and not args.enrich:
+        parser.error("--exclude, --rank-with and --cue only apply to --enrich pools")
     if args.enrich and args.validation:
         parser.error("--enrich and --validation draw different pools: choose one")
     pool_split = "train" if args.enrich else "validation" if args.validation else None  # None: a fresh sample
@@ -194,8 +210,11 @@ def main() -> None:
         if pool_split:
             known = annotated_texts(args.corpora, lang)
             rows = [row for row in rows if normalise(row["text"]) not in known]
+        pool = rows
         if args.rank_with and rows:
             rows = rank(rows, args.rank_with, args.take, args.seed)
+        if args.cue and args.cue_take:
+            rows = with_cue(pool, rows, args.cue, args.cue_take, args.seed)
         first = next_id(lang, "enrichment" if args.enrich else "annotations") if pool_split else 1
         for k, row in enumerate(rows, start=first):
             row["id"] = f"rn-{lang}-{'e' if args.enrich else ''}{k:04d}"
