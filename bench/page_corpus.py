@@ -11,6 +11,8 @@ Each page is read as HTML through slant's trafilatura path and as the text a nai
 removed, so line breaks the scraper put inside a sentence do not matter. Pages are split into
 train and held-out by a hash of the page id; tuning never reads the held-out part.
 Nothing here is written into the repository: pages are read from the shared corpus at run time.
+The team's own line labels of the *train* pages' naive text (``data/pages/lines.jsonl``: line-number
+ranges, no text) fill the lines the corpus leaves unlabelled, for training only (:func:`team_labels`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from slant.inference.language import detect_language
 from slant.inference.segmentation import NON_CONTENT, Sentence
 
 HELD_OUT_PERCENT = 30
+TEAM_LINES = Path(__file__).resolve().parents[1] / "data" / "pages" / "lines.jsonl"
 INVISIBLE = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
 QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
 MIN_KEPT_SHARE = 0.9  # a gold sentence counts as kept when 90% of its characters are in content sentences
@@ -208,3 +211,38 @@ def page_texts(pages: list[Page], cache: Path) -> dict[str, dict[str, str]]:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(store), encoding="utf-8")
     return store
+
+
+def text_sha1(text: str) -> str:
+    """The short fingerprint a team line label keeps of the text it numbers the lines of."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def team_labels(path: Path = TEAM_LINES) -> dict[str, dict]:
+    """The team's line labels per page id: ``{"sha1", "lines", "content" (inclusive ranges), "headline"}``."""
+    rows = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if raw.strip():
+            row = json.loads(raw)
+            if row["page"] in rows:
+                raise ValueError(f"{path}:{number}: page {row['page']!r} is labelled twice")
+            rows[row["page"]] = row
+    return rows
+
+
+def with_team_labels(text: str, labels: list[tuple[int, int, str | None]], row: dict,
+                     where: str) -> list[tuple[int, int, str | None]]:
+    """``labels`` with each unlabelled line filled from a team row: content inside its ranges, the
+    headline left unlabelled, furniture elsewhere. The corpus's own labels win where both exist."""
+    if row["sha1"] != text_sha1(text) or row["lines"] != len(labels):
+        raise ValueError(f"{where}: page {row['page']!r}: the labels number {row['lines']} lines of text "
+                         f"{row['sha1']}, the text here has {len(labels)} lines ({text_sha1(text)}): "
+                         "was the naive scrape changed?")
+    content = {k for a, b in row["content"] for k in range(a, b + 1)}
+    headline = set(row.get("headline", []))
+    filled = []
+    for k, (start, end, label) in enumerate(labels):
+        if label is None and k not in headline:
+            label = CONTENT if k in content else FURNITURE
+        filled.append((start, end, label))
+    return filled

@@ -3,9 +3,11 @@
     python bench/train_furniture.py --pages ../shared/corpora/pages
 
 Lines come from each train page as naive-scraper text and as trafilatura's text, labelled by
-``page_corpus.line_labels``. Stage 1 (n-grams + layout) is fitted with grouped out-of-fold
-predictions feeding stage 2 (context, a small network); the threshold is the one that keeps 99% of
-content characters out of fold. Only documents shaped like a scrape are used, as only those reach
+``page_corpus.line_labels`` and, with ``--team-lines data/pages/lines.jsonl``, by the team's line
+labels where the corpus is silent (the shipped weights use the corpus alone: the team labels lowered
+held-out recall, ``docs/results.md``). Stage 1
+(n-grams + layout) is fitted with grouped out-of-fold predictions feeding stage 2 (context, a small
+network); the threshold is the one that keeps 99% of content characters out of fold. Only documents shaped like a scrape are used, as only those reach
 the model. Held-out pages are never read. Writes ``src/slant/resources/furniture.safetensors``.
 """
 
@@ -26,7 +28,9 @@ from sklearn.neural_network import MLPClassifier
 from slant.inference.furniture import WEIGHTS_FILE, context_features, hasher, layout_features, looks_scraped
 
 sys.path.insert(0, str(Path(__file__).parent))
-from page_corpus import FURNITURE, line_labels, load_pages, page_texts  # noqa: E402
+from page_corpus import (  # noqa: E402
+    FURNITURE, TEAM_LINES, line_labels, load_pages, page_texts, team_labels, with_team_labels,
+)
 
 CONTENT_CHAR_RECALL = 0.99  # threshold: keep this share of content characters (out of fold)
 HIDDEN = 64
@@ -34,14 +38,20 @@ STAGE1_C = 4.0  # weak regularisation: 2^18 hashed n-grams, ~30k lines
 OUT = Path(__file__).resolve().parents[1] / "src" / "slant" / "resources" / WEIGHTS_FILE
 
 
-def documents(pages_root: Path, cache: Path) -> list[dict]:
+def documents(pages_root: Path, cache: Path, team: dict[str, dict], source: str = "") -> list[dict]:
     """Each train document: its lines, labels (1 furniture, 0 content, -1 unknown) and page index."""
-    pages = [p for p in load_pages(pages_root) if not p.held_out]
+    every = load_pages(pages_root)
+    leaked = sorted(set(team) & {p.id for p in every if p.held_out})
+    if leaked:
+        raise ValueError(f"{source}: team labels of held-out pages must not exist: {leaked[:3]}")
+    pages = [p for p in every if not p.held_out]
     texts = page_texts(pages, cache)
     docs = []
     for k, page in enumerate(pages):
         for kind, text in texts[page.id].items():
             labelled = line_labels(text, page)
+            if kind == "naive" and page.id in team:
+                labelled = with_team_labels(text, labelled, team[page.id], source)
             if labelled and looks_scraped([text[s:e] for s, e, _ in labelled]):  # what the model will read
                 docs.append({"lines": [text[s:e].strip() for s, e, _ in labelled], "group": k, "kind": kind,
                              "y": np.array([-1 if lab is None else int(lab == FURNITURE) for *_, lab in labelled])})
@@ -80,8 +90,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=Path, default=Path("../shared/corpora/pages"))
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "slant-bench" / "page_texts.json")
+    parser.add_argument("--team-lines", default="none", help=f"team line labels ({TEAM_LINES}) or 'none'")
     args = parser.parse_args()
-    docs = documents(args.pages, args.cache)
+    team = {} if args.team_lines == "none" else team_labels(Path(args.team_lines))
+    docs = documents(args.pages, args.cache, team, args.team_lines)
     lines = [line for d in docs for line in d["lines"]]
     layout = np.vstack([layout_features(d["lines"]) for d in docs])
     ngrams = hasher().transform(lines)

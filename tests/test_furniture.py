@@ -121,3 +121,34 @@ def test_real_pages_corpus_loads():
 
     pages = load_pages(Path(__file__).parents[2] / "shared" / "corpora" / "pages")
     assert len(pages) == 386 and 0.2 < sum(p.held_out for p in pages) / len(pages) < 0.4
+
+
+def _page_corpus():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    import page_corpus
+
+    return page_corpus
+
+
+def test_team_line_labels_fill_only_unlabelled_lines_and_check_the_text():
+    corpus = _page_corpus()
+    text = "Home\nHeadline here\nStory line one.\nPhoto: dpa\nStory line two.\nShare"
+    spans = corpus.line_spans(text)
+    gold = [(s, e, None) for s, e in spans]
+    gold[5] = (*spans[5], corpus.CONTENT)  # the corpus's own label wins over the team's
+    row = {"page": "p", "sha1": corpus.text_sha1(text), "lines": 6, "content": [[2, 2], [4, 4]], "headline": [1]}
+    labels = [label for *_, label in corpus.with_team_labels(text, gold, row, "lines.jsonl")]
+    assert labels == [corpus.FURNITURE, None, corpus.CONTENT, corpus.FURNITURE, corpus.CONTENT, corpus.CONTENT]
+    with pytest.raises(ValueError, match="lines.jsonl: page 'p'.*naive scrape changed"):
+        corpus.with_team_labels(text + "\nmore", gold + [(0, 0, None)], row, "lines.jsonl")
+
+
+@pytest.mark.skipif(not (Path(__file__).parents[2] / "shared" / "corpora" / "pages").is_dir(), reason="needs ../shared/corpora")
+def test_shipped_team_line_labels_cover_only_train_pages():
+    corpus = _page_corpus()
+    team = corpus.team_labels()
+    pages = {p.id: p for p in corpus.load_pages(Path(__file__).parents[2] / "shared" / "corpora" / "pages")}
+    assert team and all(page in pages and not pages[page].held_out for page in team)
+    assert all(a <= b < row["lines"] for row in team.values() for a, b in row["content"])

@@ -62,7 +62,10 @@ ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0), ("checkthat", 1.0)], "r
 # Corpora the whole-article sample draws from: only their train-split documents may enrich. The
 # others never enter validation or test, so every sentence of theirs is training material.
 SAMPLED = {corpus for sources in SOURCES.values() for corpus, _ in sources}
-ENGLISH_BLOCK = 20  # the English WMT source has no document ids: contiguous blocks of lines stand in
+ENGLISH_BLOCK = 20
+# Every folder of shipped rows; a pool never offers their documents or texts again. Candidate rounds
+# (not in the default mix until a model trained with them passes the adoption rule) count as enrichment.
+SHIPPED = ("annotations", "enrichment", "enrichment_candidates")  # the English WMT source has no document ids: contiguous blocks of lines stand in
 
 
 def split_of(corpus: str, doc: str) -> str:
@@ -104,7 +107,7 @@ def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, see
 def annotated_docs(lang: str, corpus: str) -> frozenset[str]:
     """Documents of ``corpus`` that the shipped annotations of ``lang`` already use."""
     docs = set()
-    for folder in ("annotations", "enrichment"):
+    for folder in SHIPPED:
         path = Path(__file__).parent / folder / f"{lang}.jsonl"
         if path.exists():
             rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
@@ -116,7 +119,7 @@ def annotated_texts(root: Path, lang: str) -> set[str]:
     """Normalised texts of the shipped rows of ``lang``: a pool never offers them again, even from
     another corpus (CheckThat!'s Italian repeats NewsSD sentences, some of them in validation or test)."""
     texts = set()
-    for folder in ("annotations", "enrichment"):
+    for folder in SHIPPED:
         path = Path(__file__).parent / folder / f"{lang}.jsonl"
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
         texts.update(normalise(documents(root, row["corpus"], lang)[row["doc"]][row["start"]:row["end"]])
@@ -125,11 +128,12 @@ def annotated_texts(root: Path, lang: str) -> set[str]:
 
 
 def next_id(lang: str, folder: str) -> int:
-    """The first id number of ``lang`` that no shipped row of ``folder`` (annotations, enrichment) uses."""
-    path = Path(__file__).parent / folder / f"{lang}.jsonl"
-    if not path.exists():
-        return 1
-    ids = [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The first id number of ``lang`` that no shipped row of ``folder`` (annotations, or enrichment with
+    its candidates) uses."""
+    folders = [folder] + (["enrichment_candidates"] if folder == "enrichment" else [])
+    paths = [Path(__file__).parent / name / f"{lang}.jsonl" for name in folders]
+    ids = [json.loads(line)["id"] for path in paths if path.exists()
+           for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return 1 + max((int(i.rsplit("-", 1)[1].lstrip("e")) for i in ids), default=0)
 
 
