@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -227,3 +228,19 @@ def test_evidence_threshold_near_ties_go_to_the_highest(trained_model_dir, monke
         **{f"evidence_f1/{n}": curve[decoded_at[-1]] for n in labels}, **{f"evidence_n/{n}": 50 for n in labels}})
     fitted = fitting.tune_evidence_thresholds(predictor, {"text": []}, grid=tuple(curve))
     assert set(fitted.values()) == {0.4}  # 0.629 is within a point of the best 0.636; 0.607 is not
+
+
+def test_paired_pr_auc_bootstrap_sees_a_better_ranking_and_no_difference_between_equals():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    from pr_auc_diff import paired_pr_auc
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(400) < 0.1).astype(float)
+    noisy = rng.random(400)
+    perfect = y + 0.01 * rng.random(400)
+    groups = np.repeat(np.arange(100), 4)
+    better = paired_pr_auc(y, noisy, perfect, groups, resamples=50, seed=0)
+    assert len(better) == 50 and (better > 0).all()
+    assert np.allclose(paired_pr_auc(y, noisy, noisy, groups, resamples=20, seed=0), 0)
