@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import collections
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from slant.config import DataConfig, SourceConfig
-from slant.data.loading import load_splits
 from slant.inference.predictor import Predictor
-from slant.labels import LabelSet
+
+sys.path.insert(0, str(Path(__file__).parent))
+from thresholds import validation_split  # noqa: E402
 
 
 def decisions(predictor: Predictor, texts: list[str], label: str) -> np.ndarray:
@@ -44,10 +45,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data/realnews/annotations"))
     args = parser.parse_args()
     predictors = [Predictor.from_pretrained(m, device="cpu") for m in (args.first, args.second)]
-    labels = LabelSet.of(predictors[0].labels)
-    source = SourceConfig(format="realnews", path=str(args.data))
-    split = load_splits(DataConfig(sources={"data": source}), labels).splits["validation"]
-    gold = np.array(split["labels"])[:, labels.names.index(args.label)] == 1
+    split = validation_split(args.data, predictors[0].labels)
+    gold = np.array(split["labels"])[:, predictors[0].labels.index(args.label)] == 1
     first, second = (decisions(p, split["text"], args.label) for p in predictors)
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     for i in np.flatnonzero(first != second):

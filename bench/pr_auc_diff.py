@@ -17,14 +17,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import average_precision_score
 
-from slant.config import DataConfig, SourceConfig
-from slant.data.loading import load_splits
 from slant.evaluation.fitting import targets
 from slant.inference.predictor import Predictor
-from slant.labels import LabelSet
 
 sys.path.insert(0, str(Path(__file__).parent))
-from thresholds import documents  # noqa: E402
+from thresholds import documents, validation_split  # noqa: E402
 
 
 def paired_pr_auc(y: np.ndarray, first: np.ndarray, second: np.ndarray, groups: np.ndarray,
@@ -52,11 +49,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     models = [Predictor.from_pretrained(path, device="cpu") for path in (args.first, args.second)]
-    labels = models[0].labels
-    split = load_splits(DataConfig(sources={"data": SourceConfig(format="realnews", path=str(args.data))}),
-                        LabelSet.of(labels)).splits["validation"]
-    column = labels.index(args.label)
-    y = targets(split)[:, column]
+    split = validation_split(args.data, models[0].labels)
+    y = targets(split)[:, models[0].labels.index(args.label)]
     known = ~np.isnan(y)
     first, second = (m.predict_proba(split["text"])[:, m.labels.index(args.label)] for m in models)
     groups = np.array([documents(args.data)[i] for i in split["id"]])

@@ -40,6 +40,12 @@ def documents(annotations: Path) -> dict[str, str]:
     return out
 
 
+def validation_split(data: Path, labels: tuple[str, ...]):
+    """The real-news validation split of the standoff annotations in ``data``, joined with the archives."""
+    source = SourceConfig(format="realnews", path=str(data))
+    return load_splits(DataConfig(sources={"data": source}), LabelSet.of(labels)).splits["validation"]
+
+
 def bagged_thresholds(y: np.ndarray, probs: np.ndarray, resamples: int, seed: int = 0) -> np.ndarray:
     """Per label, the median best-F1 cut over ``resamples`` bootstrap resamples of the rows."""
     rng = np.random.default_rng(seed)
@@ -75,8 +81,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     predictor = Predictor.from_pretrained(args.model_dir, device="cpu")
-    source = SourceConfig(format="realnews", path=str(args.data))
-    split = load_splits(DataConfig(sources={"data": source}), LabelSet.of(predictor.labels)).splits["validation"]
+    split = validation_split(args.data, predictor.labels)
     probs = predictor.predict_proba(split["text"])
     y = targets(split)
     doc_of = documents(args.data)
