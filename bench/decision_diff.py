@@ -10,7 +10,6 @@ per language. Meant for reading a recipe change's errors on validation; the test
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from slant.inference.predictor import Predictor
 
 sys.path.insert(0, str(Path(__file__).parent))
-from thresholds import validation_split  # noqa: E402
+from validation import load_pair, pair_parser  # noqa: E402
 
 
 def decisions(predictor: Predictor, texts: list[str], label: str) -> np.ndarray:
@@ -38,14 +37,8 @@ def change(gold: bool, first: bool, second: bool) -> str:
 
 def main() -> None:
     """Print the sentences whose decision differs, then counts per language and kind of change."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("first")
-    parser.add_argument("second")
-    parser.add_argument("--label", default="hedging")
-    parser.add_argument("--data", type=Path, default=Path("data/realnews/annotations"))
-    args = parser.parse_args()
-    predictors = [Predictor.from_pretrained(m, device="cpu") for m in (args.first, args.second)]
-    split = validation_split(args.data, predictors[0].labels)
+    args = pair_parser(__doc__, "hedging").parse_args()
+    predictors, split = load_pair(args)
     gold = np.array(split["labels"])[:, predictors[0].labels.index(args.label)] == 1
     first, second = (decisions(p, split["text"], args.label) for p in predictors)
     counts: collections.Counter[tuple[str, str]] = collections.Counter()

@@ -10,7 +10,6 @@ resamples where the second model is lower. The test split is never read.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -18,10 +17,9 @@ import numpy as np
 from sklearn.metrics import average_precision_score
 
 from slant.evaluation.fitting import targets
-from slant.inference.predictor import Predictor
 
 sys.path.insert(0, str(Path(__file__).parent))
-from thresholds import documents, validation_split  # noqa: E402
+from validation import documents, load_pair, pair_parser  # noqa: E402
 
 
 def paired_pr_auc(y: np.ndarray, first: np.ndarray, second: np.ndarray, groups: np.ndarray,
@@ -40,20 +38,16 @@ def paired_pr_auc(y: np.ndarray, first: np.ndarray, second: np.ndarray, groups: 
 
 def main() -> None:
     """Score both models on validation and print the paired bootstrap."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("first")
-    parser.add_argument("second")
-    parser.add_argument("--label", default="loaded")
-    parser.add_argument("--data", type=Path, default=Path("data/realnews/annotations"))
+    parser = pair_parser(__doc__, "loaded")
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    models = [Predictor.from_pretrained(path, device="cpu") for path in (args.first, args.second)]
-    split = validation_split(args.data, models[0].labels)
+    models, split = load_pair(args)
     y = targets(split)[:, models[0].labels.index(args.label)]
     known = ~np.isnan(y)
     first, second = (m.predict_proba(split["text"])[:, m.labels.index(args.label)] for m in models)
-    groups = np.array([documents(args.data)[i] for i in split["id"]])
+    doc_of = documents(args.data)  # read once: it parses every annotation file
+    groups = np.array([doc_of[i] for i in split["id"]])
     y, first, second, groups = y[known], first[known], second[known], groups[known]
     diffs = paired_pr_auc(y, first, second, groups, args.resamples, args.seed)
     point = average_precision_score(y, second) - average_precision_score(y, first)

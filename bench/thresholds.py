@@ -14,36 +14,19 @@ The test split is never read.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from slant.config import DataConfig, SourceConfig
-from slant.data.loading import load_splits
 from slant.evaluation.fitting import targets
 from slant.evaluation.metrics import best_f1_cut, binarize, label_scores, tune_thresholds
 from slant.inference.predictor import Predictor
-from slant.labels import LabelSet
+
+sys.path.insert(0, str(Path(__file__).parent))
+from validation import ANNOTATIONS, documents, validation_split  # noqa: E402
 
 BOOTSTRAP = 200
-
-
-def documents(annotations: Path) -> dict[str, str]:
-    """Row id -> ``corpus/doc`` of the standoff annotations, so halves never split an article."""
-    out = {}
-    for path in sorted(annotations.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                out[row["id"]] = f"{row['corpus']}/{row['doc']}"
-    return out
-
-
-def validation_split(data: Path, labels: tuple[str, ...]):
-    """The real-news validation split of the standoff annotations in ``data``, joined with the archives."""
-    source = SourceConfig(format="realnews", path=str(data))
-    return load_splits(DataConfig(sources={"data": source}), LabelSet.of(labels)).splits["validation"]
 
 
 def bagged_thresholds(y: np.ndarray, probs: np.ndarray, resamples: int, seed: int = 0) -> np.ndarray:
@@ -76,7 +59,7 @@ def main() -> None:
     """Print held-out F1 of each threshold rule over repeated document-grouped halves of validation."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model_dir")
-    parser.add_argument("--data", type=Path, default=Path("data/realnews/annotations"))
+    parser.add_argument("--data", type=Path, default=ANNOTATIONS)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

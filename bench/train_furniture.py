@@ -5,9 +5,9 @@
 Lines come from each train page as naive-scraper text and as trafilatura's text, labelled by
 ``page_corpus.line_labels`` and, with ``--team-lines data/pages/lines.jsonl``, by the team's line
 labels where the corpus is silent (the shipped weights use the corpus alone: the team labels lowered
-held-out recall, ``docs/results.md``). Stage 1
-(n-grams + layout) is fitted with grouped out-of-fold predictions feeding stage 2 (context, a small
-network); the threshold is the one that keeps 99% of content characters out of fold. Only documents shaped like a scrape are used, as only those reach
+held-out recall, ``docs/results.md``). Stage 1 (n-grams + layout) is fitted with grouped out-of-fold
+predictions feeding stage 2 (context, a small network); the threshold is the one that keeps 99% of
+content characters out of fold. Only documents shaped like a scrape are used, as only those reach
 the model. Held-out pages are never read. Writes ``src/slant/resources/furniture.safetensors``.
 """
 

@@ -62,10 +62,10 @@ ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0), ("checkthat", 1.0)], "r
 # Corpora the whole-article sample draws from: only their train-split documents may enrich. The
 # others never enter validation or test, so every sentence of theirs is training material.
 SAMPLED = {corpus for sources in SOURCES.values() for corpus, _ in sources}
-ENGLISH_BLOCK = 20
+ENGLISH_BLOCK = 20  # the English WMT source has no document ids: contiguous blocks of lines stand in
 # Every folder of shipped rows; a pool never offers their documents or texts again. Candidate rounds
 # (not in the default mix until a model trained with them passes the adoption rule) count as enrichment.
-SHIPPED = ("annotations", "enrichment", "enrichment_candidates")  # the English WMT source has no document ids: contiguous blocks of lines stand in
+SHIPPED = ("annotations", "enrichment", "enrichment_candidates")
 
 
 def split_of(corpus: str, doc: str) -> str:
