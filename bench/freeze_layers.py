@@ -22,8 +22,9 @@ from slant.modeling.checkpoint import build_model
 LABELS = ("attribution", "hedging", "loaded")
 
 
-def step_seconds(frozen: int, batch: int, tokens: int, steps: int) -> float:
-    """Median wall time of a training step (first step discarded as warm-up)."""
+def step_seconds(frozen: int, batch: int, tokens: int, steps: int, autocast: torch.dtype | None = None) -> float:
+    """Median wall time of a training step (first step discarded as warm-up); ``autocast`` runs the
+    forward pass in that dtype on the CPU (mixed precision, as ``trainer.precision=bf16``)."""
     model, _ = build_model(ModelConfig(freeze_layers=frozen), LABELS)
     model.train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
@@ -32,8 +33,9 @@ def step_seconds(frozen: int, batch: int, tokens: int, steps: int) -> float:
     times = []
     for _ in range(steps + 1):
         start = time.perf_counter()
-        hidden = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        hidden.pow(2).mean().backward()
+        with torch.autocast("cpu", dtype=autocast or torch.bfloat16, enabled=autocast is not None):
+            hidden = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        hidden.float().pow(2).mean().backward()
         optimizer.step()
         optimizer.zero_grad()
         times.append(time.perf_counter() - start)

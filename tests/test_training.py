@@ -173,3 +173,13 @@ def test_collapse_is_reported_only_when_no_evaluation_flagged_anything(caplog):
     assert not warn_if_collapsed([{"eval_f1_macro": 0.0}, {"eval_f1_macro": 0.41}])  # recovered in epoch 2
     assert not warn_if_collapsed([{"loss": 0.5}])                                      # no evaluation at all
     assert "training collapsed" not in caplog.text
+
+
+def test_bf16_mixed_precision_trains_on_cpu_and_saves_fp32_weights(train_cfg):
+    # trainer.precision=bf16 autocasts the CPU forward pass; the weights and the saved file stay fp32
+    train_cfg.trainer["precision"] = "bf16"
+    result = train(train_cfg)
+    model, _ = load_model(result.model_dir)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    metrics = json.loads((result.model_dir / "metrics.json").read_text())
+    assert math.isfinite(metrics["validation"]["f1_macro"])

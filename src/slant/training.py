@@ -209,6 +209,10 @@ def training_arguments(trainer: Mapping[str, Any], output_dir: Path, seed: int, 
         "greater_is_better": True, "report_to": "none", "dataloader_pin_memory": torch.cuda.is_available(),
     }
     args = {**defaults, **args}
+    flags = precision_flags(options.precision)
+    # transformers runs bf16 on a CPU only when told the run is CPU-only (autocast on CPUs with bf16 units)
+    asked_cpu = args.pop("use_cpu", False)
+    cpu_only = cpu_processes or asked_cpu or (flags["bf16"] and not torch.cuda.is_available())
     if not evaluating:
         args["load_best_model_at_end"], args["save_strategy"] = False, "no"
     return TrainingArguments(
@@ -220,9 +224,9 @@ def training_arguments(trainer: Mapping[str, Any], output_dir: Path, seed: int, 
         # DDP: every trainable weight gets a gradient (the unused pooler is dropped) unless the evidence
         # head is off; searching for unused weights would cost an extra autograd traversal per step.
         ddp_find_unused_parameters=options.evidence_weight == 0,
-        use_cpu=cpu_processes or args.get("use_cpu", False),
+        use_cpu=cpu_only,
         ddp_backend="gloo" if cpu_processes else args.get("ddp_backend"),  # accelerate would pick MPI where torch has it
-        **precision_flags(options.precision),
+        **flags,
     )
 
 
