@@ -16,17 +16,10 @@ from pathlib import Path
 
 import torch
 
+from slant.modeling.precision import cpu_supports_bf16
+
 sys.path.insert(0, str(Path(__file__).parent))
 from freeze_layers import step_seconds  # noqa: E402
-
-
-def cpu_bf16_flags() -> list[str]:
-    """The CPU's native bf16 instruction flags from /proc/cpuinfo (empty where there are none or no such file)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8").split()
-    except OSError:
-        return []
-    return sorted({f for f in flags if f in ("avx512_bf16", "amx_bf16")})
 
 
 def main() -> None:
@@ -39,7 +32,7 @@ def main() -> None:
     parser.add_argument("--frozen", type=int, default=2, help="bottom blocks frozen (the default recipe: 2)")
     args = parser.parse_args()
     torch.manual_seed(0)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, bf16 CPU flags {cpu_bf16_flags() or 'none'}, "
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, native bf16 {cpu_supports_bf16()}, "
           f"batch {args.batch} x {args.tokens} tokens, {args.frozen} blocks frozen")
     times: dict[str, list[float]] = {"fp32": [], "bf16": []}
     for _ in range(args.rounds):
