@@ -3,8 +3,8 @@
     python bench/cpu_precision.py --batch 32 --tokens 48 --steps 6
 
 bf16 matrix products are fast only on CPUs with native bf16 instructions (AVX512-BF16 or AMX);
-elsewhere they can be slower than fp32. The two settings alternate step by step in one process, so
-a busy machine slows both alike. Prints each median and the ratio. Quality is a separate question:
+elsewhere they can be slower than fp32. The two settings alternate in rounds of ``--steps`` steps in
+one process, so a busy machine slows both alike. Prints each setting's fastest round median and the ratio. Quality is a separate question:
 choose ``trainer.precision`` on validation data.
 """
 

@@ -130,8 +130,7 @@ def annotated_texts(root: Path, lang: str) -> set[str]:
 def next_id(lang: str, folder: str) -> int:
     """The first id number of ``lang`` that no shipped row of ``folder`` (annotations, or enrichment with
     its candidates) uses."""
-    folders = [folder] + (["enrichment_candidates"] if folder == "enrichment" else [])
-    paths = [Path(__file__).parent / name / f"{lang}.jsonl" for name in folders]
+    paths = [Path(__file__).parent / name / f"{lang}.jsonl" for name in SHIPPED if name.startswith(folder)]
     ids = [json.loads(line)["id"] for path in paths if path.exists()
            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return 1 + max((int(i.rsplit("-", 1)[1].lstrip("e")) for i in ids), default=0)
