@@ -167,6 +167,30 @@ def test_fake_labelled_spanish_articles_are_a_separate_training_only_corpus(tmp_
         list(read_realnews(folder, LABELS, root))
 
 
+def test_benchmark_article_bodies_are_a_training_only_corpus_picked_by_language(archives, tmp_path):
+    truth = archives.parent / "pages" / "scrapinghub_aeb" / "ground-truth.json"
+    truth.parent.mkdir(parents=True)
+    english = "The senator said the bill was a “disgrace”.\n\nIt passed on Tuesday by a narrow margin of votes."
+    portuguese = "O ministro disse que a reforma será votada na próxima semana pelo Congresso Nacional."
+    truth.write_text(json.dumps({"p1": {"articleBody": english, "url": "https://example.com/a"},
+                                 "p2": {"articleBody": portuguese, "url": "https://example.com.br/b"}}))
+    assert documents(archives, "aeb", "en") == {"p1": english}
+    assert documents(archives, "aeb", "pt") == {"p2": portuguese}
+    sentence = english[:english.index("\n")]
+    start = sentence.index("disgrace")
+    enriched = {**row("aeb", "p1", english, 0, len(sentence), "rn-en-e0001", loaded=1,
+                      spans=[{"label": "loaded", "start": start, "end": start + 8, "voice": "quoted"}]),
+                "lang": "en", "split": "train"}
+    folder = tmp_path / "enrichment"
+    folder.mkdir()
+    (folder / "en.jsonl").write_text(json.dumps(enriched, ensure_ascii=False) + "\n")
+    (example,) = read_realnews(folder, LABELS, archives)
+    assert example.text == sentence and example.spans[0].voice == "quoted"
+    (folder / "en.jsonl").write_text(json.dumps({**enriched, "id": "rn-en-0001"}) + "\n")  # a sampled id
+    with pytest.raises(DataError, match=r"en.jsonl:1: field 'corpus': aeb is training material only"):
+        list(read_realnews(folder, LABELS, archives))
+
+
 @pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
 def test_sentence_corpora_give_each_sentence_once_under_a_stable_id():
     german = documents(SHARED / "realnews", "de_GerNTSA")
@@ -206,7 +230,7 @@ def test_annotators_span_strings_become_checked_offsets(archives, tmp_path, monk
 
 
 @pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
-@pytest.mark.parametrize(("folder", "at_least"), [("enrichment", 10000), ("enrichment_candidates", 450)])
+@pytest.mark.parametrize(("folder", "at_least"), [("enrichment", 10000), ("enrichment_candidates", 1300)])
 def test_shipped_enrichment_validates_and_is_train_only(folder, at_least):
     root = Path(__file__).resolve().parents[1] / "data" / "realnews" / folder
     report = validate_realnews(root, SHARED / "realnews")

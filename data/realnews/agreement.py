@@ -60,8 +60,11 @@ def main() -> None:
     args = parser.parse_args()
     print("| lang | n | " + " | ".join(f"{n} kappa / agree / span F1" for n in LABELS) + " | loaded voice |")
     print("|---|---|" + "---|" * (len(LABELS) + 1))
+    files = sorted((HERE / args.crosscheck).glob("*.jsonl"))
+    if not files:
+        parser.error(f"no <lang>.jsonl files in {HERE / args.crosscheck} (folders are relative to {HERE})")
     pooled: list[tuple[dict, dict]] = []
-    for path in sorted((HERE / args.crosscheck).glob("*.jsonl")):
+    for path in files:
         first, second = read(HERE / args.annotations / path.name), read(path)
         pairs = [(first[i], second[i]) for i in second if i in first]
         pooled += pairs

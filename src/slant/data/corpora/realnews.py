@@ -3,8 +3,8 @@
 The sentences come from the archives in ``realnews/`` of the shared corpora folder (WMT21 news
 sources, the Spanish Fake News Corpus' real articles, MasakhaNEWS French, NewsSD-Ita, Fake.br's real
 articles, ner-uk's «Наші гроші» articles) and, for the enrichment set only, from the Spanish corpus'
-fake-labelled articles and the training files of CheckThat! 2025's subjectivity task beside it (corpus
-``checkthat``). Their licences do not all allow redistribution, so
+fake-labelled articles, the training files of CheckThat! 2025's subjectivity task beside it (corpus
+``checkthat``) and the manual article bodies of the article-extraction benchmark's pages (corpus ``aeb``). Their licences do not all allow redistribution, so
 ``data/realnews/*.jsonl`` holds only ids, character offsets, labels and spans; this reader joins
 them with the archives at load time and checks each sentence against a stored hash.
 
@@ -48,9 +48,12 @@ ARCHIVES = {
     "ru_RuSentNE": "ru_RuSentNE.tar.xz",
 }
 # Corpora that may only teach: enrichment (training) rows, never a measured split.
-TRAINING_ONLY = frozenset({"es_FakeNewsCorpusSpanish_fake"})
+# The benchmark pages' article bodies: whole recent articles (mostly US and UK outlets), outside the
+# measured sample.
+TRAINING_ONLY = frozenset({"es_FakeNewsCorpusSpanish_fake", "aeb"})
 # Corpora read from a folder beside realnews/ rather than from an archive inside it.
-FOLDERS = {"checkthat": "CheckThat2025_Task1_subjectivity/task1/data"}
+FOLDERS = {"checkthat": "CheckThat2025_Task1_subjectivity/task1/data",
+           "aeb": "pages/scrapinghub_aeb/ground-truth.json"}
 WMT_DOCS = {"de": "newstest2021.de-fr.src-docs.tsv", "fr": "newstest2021.fr-de.src-docs.tsv",
             "ru": "newstest2021.ru-en.src-docs.tsv"}
 WMT_LINES = {"en": "newstest2021.en-de.src.en"}
@@ -84,6 +87,8 @@ def documents(root: Path, corpus: str, lang: str | None = None) -> dict[str, str
     """
     if corpus == "checkthat":
         return checkthat_sentences(root, lang)
+    if corpus == "aeb":
+        return benchmark_articles(root, lang)
     files = archive_members(root, corpus)
 
     def text(name: str) -> str:
@@ -140,6 +145,19 @@ def checkthat_sentences(root: Path, lang: str | None) -> dict[str, str]:
                                  f"no CheckThat! training file for language {lang!r}")
     rows = csv.DictReader(io.StringIO(files[0].read_text(encoding="utf-8")), delimiter="\t", quoting=csv.QUOTE_NONE)
     return {f"train:{row['sentence_id']}": unquote(row["sentence"]) for row in rows}
+
+
+def benchmark_articles(root: Path, lang: str | None) -> dict[str, str]:
+    """``{page id: manual article body}`` of the article-extraction benchmark, only the pages whose
+    body is in ``lang`` (detected: the benchmark names no language) when ``lang`` is given."""
+    from slant.inference.language import detect_language  # deferred: loads a model
+
+    path = root.parent / FOLDERS["aeb"]
+    if not path.is_file():
+        raise MissingCorpusError(path, None, "corpus", "article-extraction benchmark ground truth not found")
+    pages = json.loads(path.read_text(encoding="utf-8"))
+    return {page: entry["articleBody"] for page, entry in pages.items()
+            if lang is None or detect_language(entry["articleBody"]) == lang}
 
 
 def resolve(root: Path, row: dict, path: Path, line: int) -> str:
