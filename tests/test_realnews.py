@@ -138,6 +138,18 @@ def test_checkthat_training_sentences_join_from_the_folder_beside_the_archives(a
         documents(archives, "checkthat", "pt")
 
 
+def read_training_only(enriched: dict, folder: Path, corpora: Path):
+    """Read one enrichment row of a training-only corpus, and check the same row under a sampled id is refused."""
+    folder.mkdir()
+    path = folder / f"{enriched['lang']}.jsonl"
+    path.write_text(json.dumps(enriched, ensure_ascii=False) + "\n")
+    (example,) = read_realnews(folder, LABELS, corpora)
+    path.write_text(json.dumps({**enriched, "id": f"rn-{enriched['lang']}-0001"}) + "\n")  # a sampled id
+    with pytest.raises(DataError, match=rf"{path.name}:1: field 'corpus': {enriched['corpus']} is training material"):
+        list(read_realnews(folder, LABELS, corpora))
+    return example
+
+
 def test_fake_labelled_spanish_articles_are_a_separate_training_only_corpus(tmp_path):
     root = tmp_path / "es" / "realnews"
     root.mkdir(parents=True)
@@ -157,14 +169,8 @@ def test_fake_labelled_spanish_articles_are_a_separate_training_only_corpus(tmp_
     enriched = {**row("es_FakeNewsCorpusSpanish_fake", "train:2", text, 0, len(text), "rn-es-e0001", loaded=1,
                       spans=[{"label": "loaded", "start": start, "end": start + 10, "voice": "authorial"}]),
                 "lang": "es", "split": "train"}
-    folder = tmp_path / "enrichment"
-    folder.mkdir()
-    (folder / "es.jsonl").write_text(json.dumps(enriched) + "\n")
-    (example,) = read_realnews(folder, LABELS, root)
+    example = read_training_only(enriched, tmp_path / "enrichment", root)
     assert example.labels["loaded"] == 1 and example.spans[0].voice == "authorial"
-    (folder / "es.jsonl").write_text(json.dumps({**enriched, "id": "rn-es-0001"}) + "\n")  # a sampled id
-    with pytest.raises(DataError, match=r"es.jsonl:1: field 'corpus': es_FakeNewsCorpusSpanish_fake is training"):
-        list(read_realnews(folder, LABELS, root))
 
 
 def test_benchmark_article_bodies_are_a_training_only_corpus_picked_by_language(archives, tmp_path):
@@ -181,14 +187,8 @@ def test_benchmark_article_bodies_are_a_training_only_corpus_picked_by_language(
     enriched = {**row("aeb", "p1", english, 0, len(sentence), "rn-en-e0001", loaded=1,
                       spans=[{"label": "loaded", "start": start, "end": start + 8, "voice": "quoted"}]),
                 "lang": "en", "split": "train"}
-    folder = tmp_path / "enrichment"
-    folder.mkdir()
-    (folder / "en.jsonl").write_text(json.dumps(enriched, ensure_ascii=False) + "\n")
-    (example,) = read_realnews(folder, LABELS, archives)
+    example = read_training_only(enriched, tmp_path / "enrichment", archives)
     assert example.text == sentence and example.spans[0].voice == "quoted"
-    (folder / "en.jsonl").write_text(json.dumps({**enriched, "id": "rn-en-0001"}) + "\n")  # a sampled id
-    with pytest.raises(DataError, match=r"en.jsonl:1: field 'corpus': aeb is training material only"):
-        list(read_realnews(folder, LABELS, archives))
 
 
 @pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
