@@ -12,6 +12,7 @@ import pytest
 from slant.cli import main
 from slant.config import DataConfig, SourceConfig
 from slant.data.corpora.realnews import documents, fingerprint, read_realnews, validate_realnews
+from slant.data.records import normalise
 from slant.data.loading import load_splits
 from slant.data.records import DataError, MissingCorpusError
 from slant.data.starter import write_checksums
@@ -238,10 +239,16 @@ def test_shipped_enrichment_validates_and_is_train_only(folder, at_least):
     assert {split for (_, split), n in report.splits.items() if n} == {"train"}
 
 
-def test_cue_sampling_adds_only_unchosen_matching_rows():
+def load_sample_script():
+    """``data/realnews/sample.py`` as a module (it is a script, not part of the package)."""
     spec = importlib.util.spec_from_file_location("sample", Path(__file__).parents[1] / "data/realnews/sample.py")
     sample = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sample)
+    return sample
+
+
+def test_cue_sampling_adds_only_unchosen_matching_rows():
+    sample = load_sample_script()
     texts = ["El Gobierno debe pagar.", "Hay que esperar.", "Podría llover.", "Llueve.", "Debe de estar cerca."]
     pool = [{"corpus": "c", "doc": str(k), "start": 0, "text": text} for k, text in enumerate(texts)]
     chosen = [pool[0]]
@@ -249,3 +256,15 @@ def test_cue_sampling_adds_only_unchosen_matching_rows():
     assert extra[0] is pool[0] and sorted(r["text"] for r in extra[1:]) == ["Debe de estar cerca.", "Hay que esperar."]
     assert len(sample.with_cue(pool, chosen, r"\b([Dd]ebe|[Hh]ay que)\b", take=1, seed=1)) == 2
     assert sample.with_cue(pool, chosen, "x{9}", take=5, seed=1) == chosen
+
+
+def test_rest_of_documents_skips_annotated_sentences_without_counting_them(monkeypatch):
+    sample = load_sample_script()
+    article = "O ministro falou ontem. A oposição reagiu. O mercado caiu. Os juros subiram."
+    monkeypatch.setattr(sample, "documents", lambda root, corpus, lang: {"a1": article})
+    fresh = sample.candidates(Path("."), "pt", "pt_FakeBr", quota=10, per_doc=2, seed=1)
+    assert [row["text"] for row in fresh] == ["O ministro falou ontem.", "A oposição reagiu."]
+    rest = sample.candidates(Path("."), "pt", "pt_FakeBr", quota=10, per_doc=2, seed=1,
+                             skip_texts=frozenset(normalise(row["text"]) for row in fresh))
+    assert [row["text"] for row in rest] == ["O mercado caiu.", "Os juros subiram."]
+    assert all(article[row["start"]:row["end"]] == row["text"] for row in rest)

@@ -14,7 +14,9 @@ split is drawn per document: 50% train, 15% validation, 35% test.
 documents that no shipped annotation uses (annotators pick the sentences they label from it, so its
 base rates are not the news'; it never feeds validation or test). Ids continue after the shipped
 enrichment rows, so a second round never reuses one. ``--exclude`` leaves out the sentences of earlier
-pools (annotators already read them).
+pools (annotators already read them). ``--rest-of-documents`` also offers the sentences that no row
+uses of train documents that rows already use (the whole-article sample took at most ``--per-doc`` of
+each): where a language's unused documents have run out (French, Portuguese, Ukrainian).
 
 ``--validation`` grows the validation split: whole validation-split documents that no shipped row
 uses, with ids after the shipped annotations'. The test split is never grown or redrawn.
@@ -79,9 +81,11 @@ def split_of(corpus: str, doc: str) -> str:
 
 
 def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, seed: int,
-               skip_docs: frozenset[str] = frozenset(), only_split: str | None = None) -> list[dict]:
+               skip_docs: frozenset[str] = frozenset(), only_split: str | None = None,
+               skip_texts: frozenset[str] = frozenset()) -> list[dict]:
     """Up to ``quota`` content sentences of whole documents of one corpus, leaving out the documents
-    in ``skip_docs`` and, with ``only_split``, those of other splits."""
+    in ``skip_docs``, with ``only_split`` those of other splits, and sentences whose normalised text
+    is in ``skip_texts`` (they do not count towards ``per_doc``)."""
     docs = documents(root, corpus, lang)
     names = sorted(docs)
     if corpus == "wmt21_news" and lang == "en":  # group consecutive lines into pseudo-documents
@@ -97,7 +101,8 @@ def candidates(root: Path, lang: str, corpus: str, quota: int, per_doc: int, see
         taken = 0
         for doc in group:
             for sentence in split_sentences(docs[doc], lang):
-                if sentence.kind != CONTENT or len(sentence.text) < 3 or taken >= per_doc:
+                if (sentence.kind != CONTENT or len(sentence.text) < 3 or taken >= per_doc
+                        or normalise(sentence.text) in skip_texts):
                     continue
                 rows.append({"lang": lang, "corpus": corpus, "doc": doc, "start": sentence.start,
                              "end": sentence.end, "sha1": fingerprint(sentence.text), "split": split,
@@ -191,6 +196,8 @@ def main() -> None:
     parser.add_argument("--enrich", action="store_true", help="train-split documents no annotation uses")
     parser.add_argument("--validation", action="store_true",
                         help="validation-split documents no annotation uses (grows validation, never test)")
+    parser.add_argument("--rest-of-documents", action="store_true",
+                        help="with --enrich: also the sentences no row uses of train documents that rows use")
     parser.add_argument("--langs", nargs="+", help="only these languages (default: all)")
     parser.add_argument("--exclude", type=Path, help="folder of an earlier pool whose sentences to leave out")
     parser.add_argument("--rank-with", type=Path, help="model directory for uncertainty sampling")
@@ -198,8 +205,8 @@ def main() -> None:
     parser.add_argument("--cue", help="regular expression: also keep --cue-take pool sentences that match it")
     parser.add_argument("--cue-take", type=int, default=0, help="sentences per language added by --cue")
     args = parser.parse_args()
-    if (args.exclude or args.rank_with or args.cue) and not args.enrich:
-        parser.error("--exclude, --rank-with and --cue only apply to --enrich pools")
+    if (args.exclude or args.rank_with or args.cue or args.rest_of_documents) and not args.enrich:
+        parser.error("--exclude, --rank-with, --cue and --rest-of-documents only apply to --enrich pools")
     if args.enrich and args.validation:
         parser.error("--enrich and --validation draw different pools: choose one")
     pool_split = "train" if args.enrich else "validation" if args.validation else None  # None: a fresh sample
@@ -208,15 +215,16 @@ def main() -> None:
         if args.langs and lang not in args.langs:
             continue
         rows = []
+        known = frozenset(annotated_texts(args.corpora, lang)) if pool_split else frozenset()
         for corpus, share in sources:
             extra = {"skip_docs": annotated_docs(lang, corpus), "only_split": pool_split} if pool_split else {}
+            if args.rest_of_documents:  # annotated documents stay in the pool; their annotated sentences do not
+                extra.update(skip_docs=frozenset(), skip_texts=known)
             rows += candidates(args.corpora, lang, corpus, round(args.per_lang * share), args.per_doc, args.seed,
                                **extra)
         seen = seen_sentences(args.exclude, lang)
-        rows = [row for row in rows if (row["corpus"], row["doc"], row["start"]) not in seen]
-        if pool_split:
-            known = annotated_texts(args.corpora, lang)
-            rows = [row for row in rows if normalise(row["text"]) not in known]
+        rows = [row for row in rows if (row["corpus"], row["doc"], row["start"]) not in seen
+                and normalise(row["text"]) not in known]
         pool = rows
         if args.rank_with and rows:
             rows = rank(rows, args.rank_with, args.take, args.seed)
