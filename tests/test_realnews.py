@@ -12,9 +12,8 @@ import pytest
 from slant.cli import main
 from slant.config import DataConfig, SourceConfig
 from slant.data.corpora.realnews import documents, fingerprint, read_realnews, validate_realnews
-from slant.data.records import normalise
 from slant.data.loading import load_splits
-from slant.data.records import DataError, MissingCorpusError
+from slant.data.records import DataError, MissingCorpusError, normalise
 from slant.data.starter import write_checksums
 from slant.labels import LabelSet
 
