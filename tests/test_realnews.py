@@ -4,6 +4,7 @@ import csv
 import importlib.util
 import io
 import json
+import re
 import tarfile
 from pathlib import Path
 
@@ -238,16 +239,30 @@ def test_shipped_enrichment_validates_and_is_train_only(folder, at_least):
     assert {split for (_, split), n in report.splits.items() if n} == {"train"}
 
 
-def load_sample_script():
-    """``data/realnews/sample.py`` as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("sample", Path(__file__).parents[1] / "data/realnews/sample.py")
-    sample = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sample)
-    return sample
+def load_script(name: str = "sample"):
+    """``data/realnews/<name>.py`` as a module (the data scripts are not part of the package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / f"data/realnews/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("lang", "frame", "other"), [
+    ("en", "I think he has already left.", "They think he has already left."),
+    ("es", "Creo que ya se fue.", "Creen que ya se fue."),
+    ("pt", "Eu acho que ele já saiu.", "Eles acham que ele já saiu."),
+    ("fr", "Je pense qu'il est parti.", "Ils pensent qu'il est parti."),
+    ("de", "Ich glaube, er ist schon weg.", "Sie glauben, er ist schon weg."),
+    ("ru", "Я думаю, он уже ушёл.", "Они думают, он уже ушёл."),
+    ("uk", "Я вважаю, що він пішов.", "Вони вважають, що він пішов."),
+])
+def test_belief_frame_audit_finds_first_person_frames_only(lang, frame, other):
+    frames = load_script("belief_frames").FRAMES
+    assert re.search(frames[lang], frame) and not re.search(frames[lang], other)
 
 
 def test_cue_sampling_adds_only_unchosen_matching_rows():
-    sample = load_sample_script()
+    sample = load_script()
     texts = ["El Gobierno debe pagar.", "Hay que esperar.", "Podría llover.", "Llueve.", "Debe de estar cerca."]
     pool = [{"corpus": "c", "doc": str(k), "start": 0, "text": text} for k, text in enumerate(texts)]
     chosen = [pool[0]]
@@ -258,7 +273,7 @@ def test_cue_sampling_adds_only_unchosen_matching_rows():
 
 
 def test_rest_of_documents_skips_annotated_sentences_without_counting_them(monkeypatch):
-    sample = load_sample_script()
+    sample = load_script()
     article = "O ministro falou ontem. A oposição reagiu. O mercado caiu. Os juros subiram."
     monkeypatch.setattr(sample, "documents", lambda root, corpus, lang: {"a1": article})
     fresh = sample.candidates(Path("."), "pt", "pt_FakeBr", quota=10, per_doc=2, seed=1)
