@@ -239,7 +239,7 @@ def test_shipped_enrichment_validates_and_is_train_only(folder, at_least):
     assert {split for (_, split), n in report.splits.items() if n} == {"train"}
 
 
-def load_script(name: str = "sample"):
+def load_script(name: str):
     """``data/realnews/<name>.py`` as a module (the data scripts are not part of the package)."""
     spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / f"data/realnews/{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -262,7 +262,7 @@ def test_belief_frame_audit_finds_first_person_frames_only(lang, frame, other):
 
 
 def test_cue_sampling_adds_only_unchosen_matching_rows():
-    sample = load_script()
+    sample = load_script("sample")
     texts = ["El Gobierno debe pagar.", "Hay que esperar.", "Podría llover.", "Llueve.", "Debe de estar cerca."]
     pool = [{"corpus": "c", "doc": str(k), "start": 0, "text": text} for k, text in enumerate(texts)]
     chosen = [pool[0]]
@@ -273,7 +273,7 @@ def test_cue_sampling_adds_only_unchosen_matching_rows():
 
 
 def test_rest_of_documents_skips_annotated_sentences_without_counting_them(monkeypatch):
-    sample = load_script()
+    sample = load_script("sample")
     article = "O ministro falou ontem. A oposição reagiu. O mercado caiu. Os juros subiram."
     monkeypatch.setattr(sample, "documents", lambda root, corpus, lang: {"a1": article})
     fresh = sample.candidates(Path("."), "pt", "pt_FakeBr", quota=10, per_doc=2, seed=1)

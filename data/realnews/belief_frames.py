@@ -35,14 +35,18 @@ FRAMES = {
 
 def frame_counts(folder: Path) -> tuple[Counter, Counter]:
     """Rows holding a belief frame, and those whose frame a hedging span covers, by (language, split)."""
-    rows, hedged = Counter(), Counter()
-    for _, _, row, example in checked_rows(folder, check_row, CorpusReport()):
+    rows, hedged, report = Counter(), Counter(), CorpusReport()
+    for _, _, _, example in checked_rows(folder, check_row, report):
+        if example.split == "test":
+            continue
         match = re.search(FRAMES.get(example.lang, r"(?!)"), example.text)
-        if example.split == "test" or match is None:
+        if match is None:
             continue
         key = (example.lang, example.split)
         rows[key] += 1
         hedged[key] += any(s.label == "hedging" and s.start <= match.start() < s.end for s in example.spans)
+    if report.errors:  # a refused row would silently shrink the counts
+        raise SystemExit("\n".join(report.errors))
     return rows, hedged
 
 
