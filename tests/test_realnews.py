@@ -15,7 +15,8 @@ from slant.config import DataConfig, SourceConfig
 from slant.data.corpora.realnews import documents, fingerprint, read_realnews, validate_realnews
 from slant.data.loading import load_splits
 from slant.data.records import DataError, MissingCorpusError, normalise
-from slant.data.starter import write_checksums
+from slant.data.adoption import adopt
+from slant.data.starter import checksum_problems, write_checksums
 from slant.labels import LabelSet
 
 LABELS = LabelSet.of(["attribution", "hedging", "loaded"])
@@ -282,3 +283,61 @@ def test_rest_of_documents_skips_annotated_sentences_without_counting_them(monke
                              skip_texts=frozenset(normalise(row["text"]) for row in fresh))
     assert [row["text"] for row in rest] == ["O mercado caiu.", "Os juros subiram."]
     assert all(article[row["start"]:row["end"]] == row["text"] for row in rest)
+
+
+def standoff_folder(root: Path, rows: dict[str, list[str]]) -> Path:
+    """A folder of ``<lang>.jsonl`` files holding rows with the given ids, and its ``SHA256SUMS``."""
+    root.mkdir(parents=True)
+    for lang, ids in rows.items():
+        (root / f"{lang}.jsonl").write_text("".join(json.dumps({"id": i, "lang": lang}) + "\n" for i in ids))
+    write_checksums(root)
+    return root
+
+
+def ids_in(root: Path) -> dict[str, list[str]]:
+    return {p.stem: [json.loads(line)["id"] for line in p.read_text().splitlines()] for p in sorted(root.glob("*.jsonl"))}
+
+
+def test_adopt_moves_id_ranges_and_their_crosschecks_and_records_checksums(tmp_path, capsys):
+    cand = standoff_folder(tmp_path / "cand", {"es": ["rn-es-e0998", "rn-es-e0999", "rn-es-e1000", "rn-es-e1500"],
+                                                "fr": ["rn-fr-e0010", "rn-fr-e0011"]})
+    ship = standoff_folder(tmp_path / "ship", {"es": ["rn-es-e0001"]})
+    xcand = standoff_folder(tmp_path / "xcand", {"es": ["rn-es-e0999", "rn-es-e1500"], "fr": ["rn-fr-e0011"]})
+    xship = tmp_path / "xship"  # a shipped folder that does not exist yet
+    args = ["--ids", "rn-es-e0999..rn-es-e1000", "rn-fr-e0010..rn-fr-e0011", "--crosschecks", str(xcand), str(xship)]
+    assert main(["data", "adopt", str(cand), str(ship), *args, "--dry-run"]) == 0
+    assert "would adopt 4 rows" in capsys.readouterr().err and len(ids_in(cand)) == 2 and not xship.exists()
+    code = main(["data", "adopt", str(cand), str(ship), "--ids", "rn-es-e0999..rn-es-e1000", "rn-fr-e0010..rn-fr-e0011",
+                 "--crosschecks", str(xcand), str(xship)])
+    assert code == 1  # validation runs on the grown folders; these toy rows are no standoff rows
+    assert ids_in(ship) == {"es": ["rn-es-e0001", "rn-es-e0999", "rn-es-e1000"], "fr": ["rn-fr-e0010", "rn-fr-e0011"]}
+    assert ids_in(cand) == {"es": ["rn-es-e0998", "rn-es-e1500"]} and not (cand / "fr.jsonl").exists()
+    assert ids_in(xship) == {"es": ["rn-es-e0999"], "fr": ["rn-fr-e0011"]} and ids_in(xcand) == {"es": ["rn-es-e1500"]}
+    assert not any(checksum_problems(folder) for folder in (cand, ship, xcand, xship))
+    assert "adopted 4 rows" in capsys.readouterr().err
+
+
+def test_adopt_every_row_empties_the_candidates(tmp_path):
+    cand = standoff_folder(tmp_path / "cand", {"pt": ["rn-pt-e0001", "rn-pt-e0002"]})
+    rows, checks = adopt(cand, tmp_path / "ship")
+    assert len(rows) == 2 and checks is None and ids_in(tmp_path / "ship") == {"pt": ["rn-pt-e0001", "rn-pt-e0002"]}
+    assert not list(cand.iterdir())
+
+
+@pytest.mark.parametrize(("setup", "args", "message"), [
+    (None, ["--ids", "rn-es-e2000..rn-es-e2999"], "no candidate row in rn-es-e2000..rn-es-e2999"),
+    ("shipped", [], "rn-es-e0001 is already in"),
+    ("stale", [], "checksum differs"),
+    (None, ["--ids", "rn-es-e9..rn-pt-e10"], "want FIRST..LAST"),
+])
+def test_adopt_refuses_before_moving_anything(tmp_path, capsys, setup, args, message):
+    cand = standoff_folder(tmp_path / "cand", {"es": ["rn-es-e0001", "rn-es-e0002"]})
+    ship = standoff_folder(tmp_path / "ship", {"es": ["rn-es-e0001" if setup == "shipped" else "rn-es-e0000"]})
+    xcand = standoff_folder(tmp_path / "xcand", {"es": ["rn-es-e0002"]})
+    if setup == "stale":
+        with (xcand / "es.jsonl").open("a") as handle:
+            handle.write(json.dumps({"id": "rn-es-e0003"}) + "\n")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["data", "adopt", str(cand), str(ship), *args, "--crosschecks", str(xcand), str(tmp_path / "x")]) == 2
+    assert message in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before and not (tmp_path / "x").exists()

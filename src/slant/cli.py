@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from slant import __version__
+from slant.data.records import DataError
 from slant.inference.inputs import InputError, read_articles
 
 if TYPE_CHECKING:
@@ -257,6 +258,31 @@ def data_checksum(args: argparse.Namespace) -> int:
     return data_validate(args)
 
 
+def data_adopt(args: argparse.Namespace) -> int:
+    """Move candidate rows (and their cross-checks) into the shipped folders, then validate what grew."""
+    from slant.data.adoption import IdRange, adopt
+
+    try:
+        ranges = [IdRange.parse(text) for text in args.ids]
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    crosschecks = (Path(args.crosschecks[0]), Path(args.crosschecks[1])) if args.crosschecks else None
+    rows, checks = adopt(Path(args.candidates), Path(args.shipped), ranges, crosschecks, args.dry_run)
+    for move in (rows, checks):
+        if move:
+            files = ", ".join(f"{name} {n}" for name, n in sorted(move.per_file.items())) or "nothing"
+            verb = "would adopt" if args.dry_run else "adopted"
+            print(f"{verb} {len(move)} rows from {move.source} into {move.target}: {files}", file=sys.stderr)
+    if args.dry_run:
+        return 0
+    status = 0
+    for move in (rows, checks):
+        if move and len(move):
+            args.dir = str(move.target)
+            status = max(status, data_validate(args))
+    return status
+
+
 def data_split(args: argparse.Namespace) -> int:
     """Assign the fixed stratified splits in place and refresh the checksum file."""
     from slant.data.starter import write_splits
@@ -375,6 +401,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("dir", nargs="?", default="data/starter",
                          help="corpus directory (data/starter, or data/realnews/annotations)")
         sub.set_defaults(run=run)
+    adopter = data.add_parser("adopt", help="move candidate rows (by id range) and their cross-checks into shipped folders")
+    adopter.add_argument("candidates", help="candidate folder, e.g. data/realnews/enrichment_candidates")
+    adopter.add_argument("shipped", help="folder the rows join, e.g. data/realnews/enrichment")
+    adopter.add_argument("--ids", nargs="+", default=[], metavar="FIRST..LAST",
+                         help="id ranges to adopt (ends included), e.g. rn-es-e4650..rn-es-e5549; default: every row")
+    adopter.add_argument("--crosschecks", nargs=2, metavar=("CANDIDATES", "SHIPPED"),
+                         help="also move the cross-check rows of the adopted ids between these folders")
+    adopter.add_argument("--dry-run", action="store_true", help="check and print what would move; write nothing")
+    adopter.set_defaults(run=data_adopt)
     stats = data.add_parser("stats", help="sentence counts per source, language, label and split")
     stats.add_argument("dirs", nargs="*", default=["data/starter", "data/realnews/annotations"], help="corpus directories")
     stats.add_argument("--json", action="store_true", help="print JSON instead of Markdown tables")
@@ -391,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (InputError, UsageError) as err:
+    except (InputError, UsageError, DataError) as err:  # a bad file is named with its line and field
         print(f"slant: {err}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:  # an unreadable input, an unwritable output directory, a full disk

@@ -64,7 +64,7 @@ class CorpusReport:
                       for s in ("train", "validation", "test")]
             voices = [sum(v for (lg, vc), v in self.voices.items() if vc == voice and lang in (lg, "all"))
                       for voice in ("quoted", "authorial")]
-            cells = " | ".join(f"{p} ({p / n:.0%})" for p in pos)
+            cells = " | ".join(f"{p} ({p / max(n, 1):.0%})" for p in pos)  # n is 0 when no row passed
             lines.append(f"| {lang} | {n} | {cells} | {voices[0]} / {voices[1]} | " + " | ".join(map(str, splits)) + " |")
         return "\n".join(lines)
 

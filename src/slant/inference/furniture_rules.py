@@ -21,6 +21,8 @@ RULES: dict[str, re.Pattern] = {name: re.compile(pattern, _FLAGS) for name, patt
           |utiliz|usamos|\buse[sd]?\b|verwend|nutz|akzept|accept|acept|aceit|gestion|préférence|preference
           |paramètre|configura|impostazion|ustawieni|настройк|использ|zustimm|allow|erlaub|permit)
         | (site|web|page|browser|\buse[sd]?\b|utiliz|usamos|verwend|nutz|utilis|использ|używ|manage|gérer|gestion|verwalt).*(cookie|куки|쿠키|クッキー|ciasteczk)
+        | ^(accept|allow|reject|decline|aceptar|rechazar|accepter|refuser|aceitar|rejeitar|recusar|accetta
+          |rifiuta|akceptuj|odrzuć|принять|отклонить)\b.{0,30}(cookie|куки|ciasteczk)\w*\s*[.!]?\s*$
         | ^(cookies?|cookie[ ]settings)\s*$ | \bgdpr\b | \brgpd\b | \bdsgvo\b | we[ ]value[ ]your[ ]privacy
         | (privacy|datenschutz|privacidad|confidentialité|privacidade|riservatezza|prywatności|конфиденциальност)
           [ -]?(policy|settings|erklärung|einstellungen|hinweis)?\s*$
