@@ -307,8 +307,7 @@ def test_adopt_moves_id_ranges_and_their_crosschecks_and_records_checksums(tmp_p
     args = ["--ids", "rn-es-e0999..rn-es-e1000", "rn-fr-e0010..rn-fr-e0011", "--crosschecks", str(xcand), str(xship)]
     assert main(["data", "adopt", str(cand), str(ship), *args, "--dry-run"]) == 0
     assert "would adopt 4 rows" in capsys.readouterr().err and len(ids_in(cand)) == 2 and not xship.exists()
-    code = main(["data", "adopt", str(cand), str(ship), "--ids", "rn-es-e0999..rn-es-e1000", "rn-fr-e0010..rn-fr-e0011",
-                 "--crosschecks", str(xcand), str(xship)])
+    code = main(["data", "adopt", str(cand), str(ship), *args])
     assert code == 1  # validation runs on the grown folders; these toy rows are no standoff rows
     assert ids_in(ship) == {"es": ["rn-es-e0001", "rn-es-e0999", "rn-es-e1000"], "fr": ["rn-fr-e0010", "rn-fr-e0011"]}
     assert ids_in(cand) == {"es": ["rn-es-e0998", "rn-es-e1500"]} and not (cand / "fr.jsonl").exists()

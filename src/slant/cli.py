@@ -198,11 +198,15 @@ def annotation_format(root: Path) -> str:
 
 def data_validate(args: argparse.Namespace) -> int:
     """Validate a corpus (the starter corpus, real-news or stance standoff annotations); print counts and problems."""
+    return validate_folder(Path(args.dir))
+
+
+def validate_folder(root: Path) -> int:
+    """Validate the corpus in ``root`` by its format; print counts and problems; 1 if there are problems."""
     from slant.data.corpora.realnews import validate_realnews
     from slant.data.corpora.stance import validate_stance
     from slant.data.starter import validate_corpus
 
-    root = Path(args.dir)
     result = {"realnews": validate_realnews, "realnews_stance": validate_stance}.get(annotation_format(root),
                                                                                   validate_corpus)(root)
     print(result.table())
@@ -268,19 +272,14 @@ def data_adopt(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     crosschecks = (Path(args.crosschecks[0]), Path(args.crosschecks[1])) if args.crosschecks else None
     rows, checks = adopt(Path(args.candidates), Path(args.shipped), ranges, crosschecks, args.dry_run)
-    for move in (rows, checks):
-        if move:
-            files = ", ".join(f"{name} {n}" for name, n in sorted(move.per_file.items())) or "nothing"
-            verb = "would adopt" if args.dry_run else "adopted"
-            print(f"{verb} {len(move)} rows from {move.source} into {move.target}: {files}", file=sys.stderr)
+    moves = [move for move in (rows, checks) if move is not None]
+    for move in moves:
+        files = ", ".join(f"{name} {n}" for name, n in sorted(move.per_file.items())) or "nothing"
+        verb = "would adopt" if args.dry_run else "adopted"
+        print(f"{verb} {len(move)} rows from {move.source} into {move.target}: {files}", file=sys.stderr)
     if args.dry_run:
         return 0
-    status = 0
-    for move in (rows, checks):
-        if move and len(move):
-            args.dir = str(move.target)
-            status = max(status, data_validate(args))
-    return status
+    return max((validate_folder(move.target) for move in moves if move.ids), default=0)
 
 
 def data_split(args: argparse.Namespace) -> int:

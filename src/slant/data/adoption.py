@@ -141,13 +141,12 @@ def adopt(candidates: Path, shipped: Path, ranges: Sequence[IdRange] = (),
     a typo or a round adopted already; a stale checksum; an id already shipped) leaves every file as it was.
     ``dry_run`` plans and checks only.
     """
-    ids = {row_id for rows in _rows(candidates).values() for _, row_id, _ in rows}
-    for id_range in ranges:
-        if not any(row_id in id_range for row_id in ids):
-            raise DataError(candidates, None, "id", f"no candidate row in {id_range.text}")
     rows = plan_move(candidates, shipped, lambda row_id: not ranges or any(row_id in r for r in ranges))
+    for id_range in ranges:  # every candidate row in a range is in the plan, so an empty range shows here
+        if not any(row_id in id_range for row_id in rows.ids):
+            raise DataError(candidates, None, "id", f"no candidate row in {id_range.text}")
     checks = plan_move(*crosschecks, rows.ids.__contains__) if crosschecks else None
     for move in (rows, checks):
-        if move and not dry_run:
+        if move is not None and move.ids and not dry_run:  # an empty move writes nothing, not even a folder
             apply_move(move)
     return rows, checks
