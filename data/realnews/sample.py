@@ -70,8 +70,10 @@ ENRICH_SOURCES = {**SOURCES, "de": [("de_GerNTSA", 1.0), ("checkthat", 1.0)], "r
 SAMPLED = {corpus for sources in SOURCES.values() for corpus, _ in sources}
 ENGLISH_BLOCK = 20  # the English WMT source has no document ids: contiguous blocks of lines stand in
 # Every folder of shipped rows; a pool never offers their documents or texts again. Candidate rounds
-# (not in the default mix until a model trained with them passes the adoption rule) count as enrichment.
-SHIPPED = ("annotations", "enrichment", "enrichment_candidates")
+# (not in the default mix until a model trained with them passes the adoption rule) count as enrichment,
+# and so do queued rounds (annotated while a judgement of the candidates runs; they join the
+# candidates when it ends, so the rows a judgement trains on stay fixed).
+SHIPPED = ("annotations", "enrichment", "enrichment_candidates", "enrichment_queue")
 
 
 def split_of(corpus: str, doc: str) -> str:
