@@ -140,7 +140,7 @@ def annotated_texts(root: Path, lang: str) -> set[str]:
 
 def next_id(lang: str, folder: str) -> int:
     """The first id number of ``lang`` that no shipped row of ``folder`` (annotations, or enrichment with
-    its candidates) uses."""
+    its candidates and queue) uses."""
     paths = [Path(__file__).parent / name / f"{lang}.jsonl" for name in SHIPPED if name.startswith(folder)]
     ids = [json.loads(line)["id"] for path in paths if path.exists()
            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
