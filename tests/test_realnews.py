@@ -1,5 +1,6 @@
 """The real-news standoff annotations: joining with archives, checks, optional sources, stats."""
 
+import argparse
 import csv
 import importlib.util
 import io
@@ -8,6 +9,7 @@ import re
 import tarfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from slant.cli import main
@@ -232,8 +234,7 @@ def test_annotators_span_strings_become_checked_offsets(archives, tmp_path, monk
 
 
 @pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
-@pytest.mark.parametrize(("folder", "at_least"), [("enrichment", 13000), ("enrichment_candidates", 5300),
-                                                  ("enrichment_queue", 3500)])
+@pytest.mark.parametrize(("folder", "at_least"), [("enrichment", 13000), ("enrichment_candidates", 8900)])
 def test_shipped_enrichment_validates_and_is_train_only(folder, at_least):
     root = Path(__file__).resolve().parents[1] / "data" / "realnews" / folder
     report = validate_realnews(root, SHARED / "realnews")
@@ -261,6 +262,41 @@ def load_script(name: str):
 def test_belief_frame_audit_finds_first_person_frames_only(lang, frame, other):
     frames = load_script("belief_frames").FRAMES
     assert re.search(frames[lang], frame) and not re.search(frames[lang], other)
+
+
+def test_audit_disputes_confident_disagreements_and_changes_only_unanimous_readings(tmp_path):
+    audit = load_script("audit")
+    labels = np.array([1, 1, 1, 0, 0, 0, 0])
+    probs = np.array([0.9, 0.8, 0.05, 0.1, 0.2, 0.85, 0.3])
+    # Positive threshold: mean p of the 1s = 0.583; negative: mean 1-p of the 0s = 0.6375.
+    assert audit.suspects(labels, probs).tolist() == [2, 5]
+    assert audit.suspects(np.zeros(3, dtype=int), np.array([0.9, 0.1, 0.5])).tolist() == []
+    sentence = "Il ministro ha detto che i banditi forse sarebbero fuggiti."
+    base = {"lang": "it", "corpus": "c", "doc": "1", "start": 0, "end": len(sentence), "sha1": "x", "split": "train"}
+    said = {"label": "attribution", "start": 12, "end": 20}
+    rows = [{**base, "id": "rn-it-e0001", "attribution": 1, "hedging": 0, "loaded": 0, "spans": [said], "note": ""},
+            {**base, "id": "rn-it-e0002", "attribution": 1, "hedging": 1, "loaded": 0,
+             "spans": [said, {"label": "hedging", "start": 35, "end": 40}], "note": "forse"}]
+    folder = tmp_path / "enrichment"
+    folder.mkdir()
+    (folder / "it.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    loaded = {"label": "loaded", "text": "banditi", "voice": "quoted"}
+    reading = {"attribution": 1, "hedging": 1, "loaded": 1, "note": "",
+               "spans": [{"label": "attribution", "text": "ha detto"}, {"label": "hedging", "text": "forse"}, loaded]}
+    first = [{**base, "id": i, "text": sentence, **reading} for i in ("rn-it-e0001", "rn-it-e0002")]
+    second = [{**first[0]}, {**first[1], "hedging": 0, "spans": [s for s in reading["spans"] if s["label"] != "hedging"]}]
+    paths = []
+    for name, part in (("a", first), ("b", second)):
+        paths.append(tmp_path / f"{name}.jsonl")
+        paths[-1].write_text("".join(json.dumps(r) + "\n" for r in part))
+    suspects = tmp_path / "suspects.jsonl"
+    suspects.write_text(json.dumps({"id": "rn-it-e0001", "label": "loaded", "old": 0, "p": 0.9}) + "\n"
+                        + json.dumps({"id": "rn-it-e0002", "label": "hedging", "old": 1, "p": 0.1}) + "\n")
+    audit.apply(argparse.Namespace(folders=[folder], suspects=suspects, readings=paths))
+    changed, kept = [json.loads(line) for line in (folder / "it.jsonl").read_text().splitlines()]
+    assert changed["loaded"] == 1 and changed["hedging"] == 0 and changed["note"] == "audit: loaded 0->1 (two blind readings)"
+    assert changed["spans"] == [said, {"label": "loaded", "start": 27, "end": 34, "voice": "quoted"}]
+    assert kept == rows[1]  # the second reading kept the hedge: no majority against the first annotation
 
 
 def test_cue_sampling_adds_only_unchosen_matching_rows():

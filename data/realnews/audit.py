@@ -2,9 +2,8 @@
 
     python data/realnews/audit.py find --model outputs/def_s44/model --out /tmp/audit \
         data/realnews/annotations data/realnews/enrichment
-    python data/realnews/audit.py apply --suspects /tmp/audit/suspects.jsonl \
-        --readings /tmp/audit/reading_a.jsonl /tmp/audit/reading_b.jsonl \
-        data/realnews/annotations data/realnews/enrichment
+    python data/realnews/audit.py apply data/realnews/annotations data/realnews/enrichment \
+        --suspects /tmp/audit/suspects.jsonl --readings /tmp/audit/reading_a.jsonl /tmp/audit/reading_b.jsonl
 
 ``find`` applies confident learning (Northcutt, Jiang and Chuang, JAIR 2021) to each audited binary
 label: the confidence threshold of the positive class is the mean predicted probability over rows
