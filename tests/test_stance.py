@@ -317,6 +317,36 @@ def test_shipped_stance_annotations_validate_and_tampering_is_located(tmp_path: 
     assert any("checksum differs" in e for e in errors)
 
 
+@pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="needs ../shared/corpora/realnews")
+def test_stance_enrichment_is_train_only_and_its_ids_follow_the_sampled_rows(monkeypatch) -> None:
+    from slant.data.corpora.stance import validate_stance
+
+    monkeypatch.setenv("SLANT_CORPORA", str(SHARED))
+    realnews = Path(__file__).resolve().parents[1] / "data" / "realnews"
+    report = validate_stance(realnews / "stance_enrichment")
+    assert report.errors == [] and sum(report.rows.values()) >= 1100 and len(report.rows) == 5
+    assert {split for (_, split), n in report.splits.items() if n} == {"train"}
+    assert all(report.stances[lang, "positive"] >= 15 for lang in report.rows)  # what the rows were picked for
+    ids = lambda folder: {json.loads(line)["id"] for path in (realnews / folder).glob("*.jsonl")
+                          for line in path.read_text(encoding="utf-8").splitlines()}
+    assert not ids("stance") & ids("stance_enrichment")
+
+
+def test_stance_mentions_are_found_as_whole_words() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "data" / "realnews" / "stance_standoff.py"
+    spec = importlib.util.spec_from_file_location("stance_standoff", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sentence = "Segundo dos juízes, os juízes do TRF-4 decidiram; os juízes recorreram."
+    assert module.locate(sentence, "os juízes", 1) == (20, 29)
+    assert module.locate(sentence, "os juízes", 2) == (50, 59)
+    with pytest.raises(ValueError, match="whole-word occurrence 3"):
+        module.locate(sentence, "os juízes", 3)
+    assert module.locate("Putin, Putins Gegner", "Putin", 1) == (0, 5)
+
+
 def test_cross_split_duplicates_key_on_sentence_and_target() -> None:
     """A (sentence, target) pair in test removes the same pair from train, but not the sentence's other
     targets or its sentence-label row: those are different items."""

@@ -1,6 +1,7 @@
 """Agreement of the team's stance annotations with a second annotator's blind labels.
 
     python data/realnews/stance_agreement.py
+    python data/realnews/stance_agreement.py --annotations stance_enrichment --crosscheck stance_enrichment_crosscheck
 
 ``stance_crosscheck/<lang>.jsonl`` holds, for a random sample of 60 rows of ``stance/<lang>.jsonl``
 per language, the stance and voice a second annotator gave the same (sentence, target) pair without
@@ -10,6 +11,7 @@ stance, and voice agreement on pairs both annotators found non-neutral.
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -24,11 +26,15 @@ def rows(path: Path) -> dict[str, dict]:
 
 
 def main() -> None:
-    """Print the agreement table."""
+    """Print the agreement table of one annotation folder and its cross-check folder (names under data/realnews)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--annotations", default="stance")
+    parser.add_argument("--crosscheck", default="stance_crosscheck")
+    args = parser.parse_args()
     print("| lang | pairs | stance agreement | kappa | voice agreement (both non-neutral) |\n|---|---|---|---|---|")
     every_first, every_second = [], []
-    for check in sorted((HERE / "stance_crosscheck").glob("*.jsonl")):
-        first, second = rows(HERE / "stance" / check.name), rows(check)
+    for check in sorted((HERE / args.crosscheck).glob("*.jsonl")):
+        first, second = rows(HERE / args.annotations / check.name), rows(check)
         ids = sorted(second)
         a, b = [first[i]["stance"] for i in ids], [second[i]["stance"] for i in ids]
         both = [i for i in ids if first[i]["voice"] and second[i]["voice"]]
