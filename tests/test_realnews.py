@@ -297,6 +297,7 @@ def test_audit_disputes_confident_disagreements_and_changes_only_unanimous_readi
     assert changed["loaded"] == 1 and changed["hedging"] == 0 and changed["note"] == "audit: loaded 0->1 (two blind readings)"
     assert changed["spans"] == [said, {"label": "loaded", "start": 27, "end": 34, "voice": "quoted"}]
     assert kept == rows[1]  # the second reading kept the hedge: no majority against the first annotation
+    assert checksum_problems(folder) == []  # the rewritten file's digest is recorded, as adopt does
 
 
 def test_cue_sampling_adds_only_unchosen_matching_rows():

@@ -327,8 +327,11 @@ def test_stance_enrichment_is_train_only_and_its_ids_follow_the_sampled_rows(mon
     assert report.errors == [] and sum(report.rows.values()) >= 1100 and len(report.rows) == 5
     assert {split for (_, split), n in report.splits.items() if n} == {"train"}
     assert all(report.stances[lang, "positive"] >= 15 for lang in report.rows)  # what the rows were picked for
-    ids = lambda folder: {json.loads(line)["id"] for path in (realnews / folder).glob("*.jsonl")
-                          for line in path.read_text(encoding="utf-8").splitlines()}
+
+    def ids(folder: str) -> set[str]:
+        return {json.loads(line)["id"] for path in (realnews / folder).glob("*.jsonl")
+                for line in path.read_text(encoding="utf-8").splitlines()}
+
     assert not ids("stance") & ids("stance_enrichment")
 
 

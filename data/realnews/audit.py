@@ -17,8 +17,9 @@ probability: kept from the readers). Sentence text goes to a scratch folder, nev
 
 ``apply`` changes a suspect's audited label only where every blind reading gives the other value (the
 first annotation and two readings: a majority of three). The label's spans come from the first
-reading, other labels stay as they were, and the row's note records the change. Files are rewritten
-in place; run ``slant data checksum`` on each folder afterwards.
+reading, other labels stay as they were, and the row's note records the change. Changed files are
+rewritten in place (atomically) and their folder's ``SHA256SUMS`` is recorded again, as ``slant data
+adopt`` does.
 """
 
 from __future__ import annotations
@@ -31,13 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
+from slant.atomic import write_text
 from slant.data.corpora.realnews import KEYS, check_row, checked_rows
-from slant.data.starter import CorpusReport
+from slant.data.starter import CorpusReport, write_checksums
 
 sys.path.insert(0, str(Path(__file__).parent))
-from standoff import to_standoff  # noqa: E402  (a sibling script, not a package)
-
-LABELS = ("attribution", "hedging", "loaded")
+from standoff import LABELS, to_standoff  # noqa: E402  (a sibling script, not a package)
 
 
 def train_rows(folders: list[Path]) -> list[tuple[dict, str]]:
@@ -99,16 +99,19 @@ def apply(args: argparse.Namespace) -> int:
             changes.setdefault(suspect["id"], []).append(suspect)
     changed = {name: [0, 0] for name in LABELS}  # [to 1, to 0]
     for folder in args.folders:
+        touched = False
         for path in sorted(folder.glob("*.jsonl")):
-            lines = path.read_text(encoding="utf-8").splitlines()
-            out = []
-            for raw in lines:
-                row = json.loads(raw)
+            rows = [json.loads(raw) for raw in path.read_text(encoding="utf-8").splitlines()]
+            if not any(row["id"] in changes for row in rows):
+                continue
+            for k, row in enumerate(rows):
                 for suspect in changes.get(row["id"], []):
-                    row = relabel(row, to_standoff(readings[0][row["id"]]), suspect["label"])
+                    rows[k] = row = relabel(row, to_standoff(readings[0][row["id"]]), suspect["label"])
                     changed[suspect["label"]][suspect["old"]] += 1
-                out.append(json.dumps(row, ensure_ascii=False))
-            path.write_text("".join(line + "\n" for line in out), encoding="utf-8")
+            write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+            touched = True
+        if touched:
+            write_checksums(folder)
     for name, (to_one, to_zero) in changed.items():
         print(f"{name}: {to_one} set to 1, {to_zero} set to 0")
     return 0
